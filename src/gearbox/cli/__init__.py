@@ -1,0 +1,1 @@
+"""The ``gearbox`` command: thin commands over the library (see ``main``)."""

@@ -1,0 +1,61 @@
+"""``gearbox``: each command parses its options, asks for the objects it needs, calls one
+method and prints through ``Output``. A ``GearboxError`` becomes one red line and exit code 2.
+Heavy imports (moto, uvicorn) happen inside the commands, so ``gearbox --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gearbox.cli.output import Output
+from gearbox.errors import GearboxError
+
+EXIT_USER_ERROR = 2
+
+
+@click.group()
+@click.version_option(package_name="gearbox-serverless", prog_name="gearbox")
+def cli() -> None:
+    """Gearbox: event-driven serverless microservices on AWS, run locally first."""
+
+
+@cli.command()
+@click.option("--port", type=int, default=None, help="Port to listen on [default: 4566].")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where queues and other state are kept [default: .gearbox].",
+)
+def up(port: int | None, state_dir: Path | None) -> None:
+    """Run the local cloud in the foreground on 127.0.0.1 (Ctrl-C stops it)."""
+    from gearbox.local.cloud import LocalCloud
+    from gearbox.settings import resolve_settings
+
+    out = Output()
+    settings = resolve_settings(os.environ, port=port, state_dir=state_dir)
+    cloud = LocalCloud.open(settings)
+    out.info(
+        f"gearbox local cloud on {cloud.endpoint_url} (state in {settings.state_dir}); "
+        "Ctrl-C stops it"
+    )
+    sys.stdout.flush()
+    cloud.serve_forever()
+    out.info("gearbox local cloud stopped")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except GearboxError as exc:
+        Output().error(str(exc))
+        sys.exit(EXIT_USER_ERROR)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USER_ERROR)

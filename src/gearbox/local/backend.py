@@ -1,0 +1,134 @@
+"""The AWS API behind every service Gearbox does not own: moto's server, in-process.
+
+moto's server is a WSGI application (one Flask app per service, chosen by
+``DomainDispatcherApplication`` from the credential scope). The edge calls it directly, on a
+small thread pool, instead of through a second HTTP hop to a separate ``moto_server``: this
+saves a TCP round trip and the werkzeug dev server's per-request cost (``bench/backend.py``
+measures the endpoint against moto's standalone server).
+
+This is the only module that imports moto.
+
+Where it differs from AWS: whatever moto differs in, and moto's state lives in memory, so S3
+objects, DynamoDB tables and the like are gone when ``gearbox up`` stops (Gearbox's own SQS is
+durable; see ``gearbox.local.sqs``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import json
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from gearbox.local.edge.chain import Exchange
+from gearbox.local.edge.messages import Request, Response
+
+_WORKERS = 8
+
+
+class MotoBackend:
+    """Serves any request the edge does not keep for Gearbox's own services."""
+
+    def __init__(self, host: str, port: int) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        self._app = DomainDispatcherApplication(create_backend_app)
+        self._host = host
+        self._port = port
+        self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="moto")
+
+    async def handle(self, exchange: Exchange) -> Response:
+        if exchange.service is not None and not self.serves(exchange.service):
+            return _unknown_service(exchange)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.call, exchange.request)
+
+    @functools.cache  # noqa: B019 - one backend per process; the cache lives as long as it
+    def serves(self, service: str) -> bool:
+        """Whether moto has a backend for the SigV4 signing name ``service``."""
+        from moto.backends import list_of_moto_modules
+        from moto.moto_server.werkzeug_app import SIGNING_ALIASES
+
+        name = SIGNING_ALIASES.get(service.lower(), service.lower())
+        if name in list_of_moto_modules():
+            return True
+        url = f"http://{name}.us-east-1.amazonaws.com"
+        return any(pattern.match(url) for _, pattern in self._app.backend_url_patterns)
+
+    def call(self, request: Request) -> Response:
+        """Run ``request`` through moto's WSGI application (blocking)."""
+        environ = self._environ(request)
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = headers
+            return lambda data: None
+
+        result: Iterable[bytes] = self._app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        return Response(captured["status"], tuple(captured["headers"]), body)
+
+    def _environ(self, request: Request) -> dict[str, Any]:
+        from moto.core.request import (
+            PRESERVED_HEADER_NAMES_ENVIRON_KEY,
+            environ_key_for_header,
+            should_preserve_original_header_name,
+        )
+
+        raw_uri = request.path + ("?" + request.query_string if request.query_string else "")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(request.path).decode("latin-1"),
+            "QUERY_STRING": request.query_string,
+            "RAW_URI": raw_uri,
+            "REQUEST_URI": raw_uri,
+            "SERVER_NAME": self._host,
+            "SERVER_PORT": str(self._port),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": request.client,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(request.body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        preserved: dict[str, str] = {}
+        for name, value in request.headers:
+            key = environ_key_for_header(name)
+            if should_preserve_original_header_name(name):
+                preserved.setdefault(key, name)
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        environ.setdefault("CONTENT_LENGTH", str(len(request.body)))
+        environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = preserved
+        return environ
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _unknown_service(exchange: Exchange) -> Response:
+    message = f"Gearbox does not serve the '{exchange.service}' service, and neither does moto"
+    body = json.dumps({"__type": "UnknownServiceException", "message": message}).encode()
+    return Response(
+        400,
+        (
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("x-amzn-RequestId", exchange.request_id),
+            ("x-amzn-ErrorType", "UnknownServiceException"),
+        ),
+        body,
+    )

@@ -1,0 +1,147 @@
+"""Assembles the local cloud and runs it: state dir, services, backend, edge, HTTP server.
+
+Everything that can fail for a reason a user can fix (the state dir, the port) fails in
+``LocalCloud.open`` with a ``GearboxError`` before anything is served, so ``gearbox up`` can
+print one line and exit 2 instead of hanging or printing a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gearbox.clock import Clock, SystemClock
+from gearbox.errors import GearboxError, StateDirError
+from gearbox.local.backend import MotoBackend
+from gearbox.local.edge.asgi import EdgeApp
+from gearbox.local.edge.chain import build_chain
+from gearbox.local.sqs.protocol import SqsService
+from gearbox.local.sqs.store import SchemaTooNew
+from gearbox.local.statedir import StateDir, open_state_dir
+from gearbox.settings import Settings
+
+_GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
+@dataclass
+class LocalCloud:
+    """A running (or ready to run) local cloud. Build it with ``LocalCloud.open``."""
+
+    settings: Settings
+    state: StateDir
+    sqs: SqsService
+    backend: MotoBackend
+    socket: socket.socket
+    _server: object = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock | None = None) -> LocalCloud:
+        from gearbox import __version__
+
+        state = open_state_dir(settings.state_dir, __version__)
+        try:
+            sqs = SqsService(_db(state.path), clock or SystemClock(), settings.account_id)
+        except SchemaTooNew as exc:
+            state.release()
+            raise StateDirError(f"state dir {settings.state_dir} {exc}") from exc
+        try:
+            sock = _bind(settings.host, settings.port)
+        except GearboxError:
+            sqs.close()
+            state.release()
+            raise
+        port = sock.getsockname()[1]
+        backend = MotoBackend(settings.host, port)
+        return cls(settings=settings, state=state, sqs=sqs, backend=backend, socket=sock)
+
+    @property
+    def port(self) -> int:
+        return int(self.socket.getsockname()[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.settings.host}:{self.port}"
+
+    def _make_server(self) -> object:
+        import uvicorn
+
+        async def startup() -> None:
+            return None
+
+        async def shutdown() -> None:
+            return None
+
+        chain = build_chain({"sqs": self.sqs}, self.backend, self.settings.region)
+        app = EdgeApp(chain, on_startup=startup, on_shutdown=shutdown)
+        config = uvicorn.Config(
+            app,
+            http="httptools",
+            loop="asyncio",
+            lifespan="on",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        return uvicorn.Server(config)
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until SIGINT or SIGTERM, then close everything."""
+        server = self._make_server()
+        try:
+            server.run(sockets=[self.socket])  # type: ignore[attr-defined]
+        finally:
+            self.close()
+
+    def start(self) -> None:
+        """Serve on a background thread (tests, benchmarks, the demo); ``stop`` ends it."""
+        server = self._make_server()
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [self.socket]},  # type: ignore[attr-defined]
+            name="gearbox-edge", daemon=True,
+        )
+        self._thread.start()
+        while not server.started:  # type: ignore[attr-defined]
+            if not self._thread.is_alive():
+                raise GearboxError("the local cloud failed to start")
+            threading.Event().wait(0.01)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True  # type: ignore[attr-defined]
+            self._thread.join(timeout=10)
+        self.close()
+
+    def close(self) -> None:
+        self.backend.close()
+        self.sqs.close()
+        with contextlib.suppress(OSError):
+            self.socket.close()
+        self.state.release()
+
+
+def _db(state_dir: Path) -> Path:
+    return state_dir / "sqs.db"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto says
+    # TCP, and without it Nagle's algorithm holds every response for ~40 ms.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise GearboxError(f"port {port} on {host} is already in use") from exc
+        raise GearboxError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock

@@ -1,0 +1,1 @@
+"""The single HTTP endpoint of the local cloud and its request chain."""

@@ -1,0 +1,104 @@
+"""The request path of the local cloud: one ordered list of stages, read top to bottom.
+
+::
+
+    parse_scope        SigV4 credential scope -> access key, region, service
+    resolve_operation  X-Amz-Target / Action / REST route -> operation name
+    (identify)         access key -> principal: a function's role (runtime issue)
+    (authorize)        the principal's IAM policy allows the call (least-privilege issue)
+    (record)           the call goes into the journal (observability issue)
+    dispatch           a service Gearbox owns, or else the backend (moto)
+
+Each stage is a plain function of the ``Exchange`` that may fill in a field or set the
+response; the first stage that sets a response ends the chain. Later issues insert their
+stage into ``Chain.stages`` at the place marked above, nothing else changes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gearbox.local.edge.messages import Request, Response
+from gearbox.local.edge.operations import resolve_operation
+from gearbox.local.edge.scope import credential_scope
+
+
+class Service(Protocol):
+    """A service the edge can dispatch to: Gearbox's own, or the backend."""
+
+    async def handle(self, exchange: Exchange) -> Response: ...
+
+
+@dataclass
+class Exchange:
+    """One request on its way through the chain, and what the stages learned of it."""
+
+    request: Request
+    default_region: str
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.perf_counter)
+    access_key: str | None = None
+    region: str = ""
+    service: str | None = None
+    operation: str | None = None
+    # Every access key is the local user until functions get keys of their own.
+    principal: str = "user"
+    response: Response | None = None
+
+
+Stage = Callable[[Exchange], Awaitable[None]]
+
+
+async def parse_scope(exchange: Exchange) -> None:
+    scope = credential_scope(exchange.request)
+    if scope is None:
+        exchange.region = exchange.default_region
+        return
+    exchange.access_key = scope.access_key
+    exchange.region = scope.region or exchange.default_region
+    exchange.service = scope.service
+
+
+async def resolve(exchange: Exchange) -> None:
+    exchange.operation = resolve_operation(exchange.request, exchange.service)
+
+
+class Dispatcher:
+    """The last stage: hand the exchange to the service that owns it."""
+
+    def __init__(self, owned: Mapping[str, Service], backend: Service) -> None:
+        self._owned = dict(owned)
+        self._backend = backend
+
+    async def __call__(self, exchange: Exchange) -> None:
+        service = self._owned.get(exchange.service or "", self._backend)
+        exchange.response = await service.handle(exchange)
+
+
+class Chain:
+    """Runs the stages in order until one of them sets the response."""
+
+    def __init__(self, stages: Sequence[Stage], default_region: str) -> None:
+        self.stages = list(stages)
+        self._default_region = default_region
+
+    async def handle(self, request: Request) -> Response:
+        exchange = Exchange(request=request, default_region=self._default_region)
+        for stage in self.stages:
+            await stage(exchange)
+            if exchange.response is not None:
+                return exchange.response
+        return Response(500, body=b"no stage of the chain answered")
+
+
+def build_chain(
+    owned: Mapping[str, Service], backend: Service, default_region: str
+) -> Chain:
+    return Chain(
+        [parse_scope, resolve, Dispatcher(owned, backend)],
+        default_region=default_region,
+    )

@@ -1,0 +1,128 @@
+"""Which operation a request asks for, worked out from AWS's own service models.
+
+In the order AWS protocols carry it:
+
+1. JSON protocols name it in ``X-Amz-Target`` (``AmazonSQS.SendMessage``).
+2. Query protocols name it in the ``Action`` parameter, in the query string or a form body.
+3. REST protocols (S3, Lambda, ...) imply it by method and path; the route table is built from
+   botocore's service model (``http.method`` and ``http.requestUri`` of every operation), so it
+   tracks AWS rather than a hand list. Where several routes match, the most specific wins
+   (more literal path characters, then more required query keys).
+
+Returns None when nothing matches; the request is still dispatched (the backend may know
+better), just without a name for the journal and IAM checks of later issues.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from gearbox.local.edge.messages import Request
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    query_keys: frozenset[str]
+    query_values: tuple[tuple[str, str], ...]
+    specificity: tuple[int, int]
+    operation: str
+
+
+def resolve_operation(request: Request, service: str | None) -> str | None:
+    target = request.header("x-amz-target")
+    if target:
+        return target.rpartition(".")[2] or None
+    action = _query_action(request)
+    if action:
+        return action
+    if service is None:
+        return None
+    return _rest_operation(request, service)
+
+
+def _query_action(request: Request) -> str | None:
+    if "Action=" in request.query_string:
+        found = parse_qs(request.query_string).get("Action")
+        if found:
+            return found[0]
+    if request.header("content-type").startswith(_FORM) and b"Action=" in request.body:
+        found = parse_qs(request.body.decode("utf-8", "replace")).get("Action")
+        if found:
+            return found[0]
+    return None
+
+
+def _rest_operation(request: Request, service: str) -> str | None:
+    routes = _routes(service)
+    if not routes:
+        return None
+    query = parse_qs(request.query_string, keep_blank_values=True)
+    path = request.path
+    best: _Route | None = None
+    for route in routes:
+        if route.method != request.method or not route.query_keys <= query.keys():
+            continue
+        if any(query[key][0] != value for key, value in route.query_values):
+            continue
+        if route.pattern.fullmatch(path) is None:
+            continue
+        if best is None or route.specificity > best.specificity:
+            best = route
+    return best.operation if best else None
+
+
+@functools.cache
+def _routes(service: str) -> tuple[_Route, ...]:
+    """The REST routes of ``service`` (a signing name), empty for non-REST services."""
+    import botocore.exceptions
+    import botocore.loaders
+
+    loader = botocore.loaders.create_loader()
+    try:
+        model = loader.load_service_model(service, "service-2")
+    except botocore.exceptions.UnknownServiceError:
+        return ()
+    if not str(model["metadata"].get("protocol", "")).startswith("rest"):
+        return ()
+    routes = [
+        _route(name, op["http"]["method"], op["http"]["requestUri"])
+        for name, op in model["operations"].items()
+        if "http" in op
+    ]
+    return tuple(routes)
+
+
+def _route(operation: str, method: str, request_uri: str) -> _Route:
+    path, _, query = request_uri.partition("?")
+    regex = ""
+    literal = 0
+    for piece in re.split(r"(\{[^}]+\})", path):
+        if piece.startswith("{"):
+            regex += ".+" if piece.endswith("+}") else "[^/]+"
+        else:
+            regex += re.escape(piece)
+            literal += len(piece)
+    if path.endswith("/") and path != "/":
+        regex += "?"
+    keys: set[str] = set()
+    values: list[tuple[str, str]] = []
+    for item in filter(None, query.split("&")):
+        key, eq, value = item.partition("=")
+        keys.add(key)
+        if eq:
+            values.append((key, value))
+    return _Route(
+        method=method,
+        pattern=re.compile(regex),
+        query_keys=frozenset(keys),
+        query_values=tuple(values),
+        specificity=(len(keys), literal),
+        operation=operation,
+    )
