@@ -45,7 +45,9 @@ def client(cloud: LocalCloud) -> Callable[..., Any]:
 
     def make(service: str, region: str = REGION, **kwargs: Any) -> Any:
         return boto3.client(
-            service, endpoint_url=cloud.endpoint_url, region_name=region,
+            service,
+            endpoint_url=cloud.endpoint_url,
+            region_name=region,
             **{**CREDENTIALS, **kwargs},
         )
 
@@ -81,8 +83,12 @@ def aws(cloud: LocalCloud) -> Callable[..., Any]:
     def run(*args: str, check: bool = True) -> Any:
         cli = Path(sys.executable).parent / "aws"
         done = subprocess.run(
-            [str(cli), *args, "--output", "json"],
-            env=aws_env(cloud.endpoint_url), capture_output=True, text=True, timeout=60,
+            [str(cli), "--endpoint-url", cloud.endpoint_url, *args, "--output", "json"],
+            env=aws_env(cloud.endpoint_url),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         if check and done.returncode != 0:
             raise subprocess.CalledProcessError(

@@ -27,9 +27,11 @@ def make_queue(sqs: Any, name: str = "q", **attributes: str) -> str:
 
 
 def arn_of(sqs: Any, url: str) -> str:
-    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ])
+    return str(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+    )
 
 
 def receive(sqs: Any, url: str, count: int = 10, **kwargs: Any) -> list[dict[str, Any]]:
@@ -71,18 +73,19 @@ def test_md5_of_message_attributes_matches_aws_sample(sqs: Any) -> None:
     # Digest from AWS's documented algorithm, computed independently of Gearbox's code.
     url = make_queue(sqs)
     sent = sqs.send_message(
-        QueueUrl=url, MessageBody="x",
+        QueueUrl=url,
+        MessageBody="x",
         MessageAttributes={"a": {"DataType": "String", "StringValue": "b"}},
     )
-    encoded = (b"\x00\x00\x00\x01a" + b"\x00\x00\x00\x06String" + b"\x01"
-               + b"\x00\x00\x00\x01b")
+    encoded = b"\x00\x00\x00\x01a" + b"\x00\x00\x00\x06String" + b"\x01" + b"\x00\x00\x00\x01b"
     assert sent["MD5OfMessageAttributes"] == hashlib.md5(encoded).hexdigest()
 
 
 def test_attribute_name_filters(sqs: Any) -> None:
     url = make_queue(sqs)
     sqs.send_message(
-        QueueUrl=url, MessageBody="x",
+        QueueUrl=url,
+        MessageBody="x",
         MessageAttributes={
             "order.id": {"DataType": "String", "StringValue": "1"},
             "order.kind": {"DataType": "String", "StringValue": "a"},
@@ -101,7 +104,8 @@ def test_attribute_name_filters(sqs: Any) -> None:
 def test_system_attributes(sqs: Any, clock: ManualClock) -> None:
     url = make_queue(sqs)
     sqs.send_message(
-        QueueUrl=url, MessageBody="x",
+        QueueUrl=url,
+        MessageBody="x",
         MessageSystemAttributes={
             "AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1-5759e988-bd862e3fe"}
         },
@@ -183,9 +187,7 @@ def test_delete_message(sqs: Any, clock: ManualClock) -> None:
     assert counts(sqs, url) == (0, 0, 0)
 
 
-def test_delete_with_an_older_receipt_handle_does_not_delete(
-    sqs: Any, clock: ManualClock
-) -> None:
+def test_delete_with_an_older_receipt_handle_does_not_delete(sqs: Any, clock: ManualClock) -> None:
     """AWS: you must give the most recent receipt handle, or the request succeeds but the
     message is not deleted."""
     url = make_queue(sqs, VisibilityTimeout="10")
@@ -317,8 +319,9 @@ def test_purge_queue_and_its_cooldown(sqs: Any, clock: ManualClock) -> None:
 
 
 def test_fifo_order_within_groups_and_group_blocking(sqs: Any, clock: ManualClock) -> None:
-    url = make_queue(sqs, "q.fifo", FifoQueue="true", ContentBasedDeduplication="true",
-                     VisibilityTimeout="10")
+    url = make_queue(
+        sqs, "q.fifo", FifoQueue="true", ContentBasedDeduplication="true", VisibilityTimeout="10"
+    )
     for i in range(3):
         sqs.send_message(QueueUrl=url, MessageBody=f"a{i}", MessageGroupId="A")
         sqs.send_message(QueueUrl=url, MessageBody=f"b{i}", MessageGroupId="B")
@@ -338,8 +341,9 @@ def test_fifo_order_within_groups_and_group_blocking(sqs: Any, clock: ManualCloc
 def test_fifo_sequence_numbers_increase(sqs: Any) -> None:
     url = make_queue(sqs, "q.fifo", FifoQueue="true", ContentBasedDeduplication="true")
     numbers = [
-        int(sqs.send_message(QueueUrl=url, MessageBody=str(i), MessageGroupId="g")[
-            "SequenceNumber"])
+        int(
+            sqs.send_message(QueueUrl=url, MessageBody=str(i), MessageGroupId="g")["SequenceNumber"]
+        )
         for i in range(3)
     ]
     assert numbers == sorted(numbers) and len(set(numbers)) == 3
@@ -350,15 +354,16 @@ def test_fifo_sequence_numbers_increase(sqs: Any) -> None:
 
 def test_fifo_deduplication_by_id_and_by_content(sqs: Any, clock: ManualClock) -> None:
     url = make_queue(sqs, "q.fifo", FifoQueue="true")
-    one = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g",
-                           MessageDeduplicationId="d1")
-    two = sqs.send_message(QueueUrl=url, MessageBody="y", MessageGroupId="g",
-                           MessageDeduplicationId="d1")
+    one = sqs.send_message(
+        QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="d1"
+    )
+    two = sqs.send_message(
+        QueueUrl=url, MessageBody="y", MessageGroupId="g", MessageDeduplicationId="d1"
+    )
     assert two["MessageId"] == one["MessageId"]
     assert counts(sqs, url)[0] == 1
     clock.advance(301)  # the 5-minute window has passed
-    sqs.send_message(QueueUrl=url, MessageBody="z", MessageGroupId="g",
-                     MessageDeduplicationId="d1")
+    sqs.send_message(QueueUrl=url, MessageBody="z", MessageGroupId="g", MessageDeduplicationId="d1")
     assert counts(sqs, url)[0] == 2
 
     content = make_queue(sqs, "c.fifo", FifoQueue="true", ContentBasedDeduplication="true")
@@ -370,8 +375,13 @@ def test_fifo_deduplication_by_id_and_by_content(sqs: Any, clock: ManualClock) -
 
 
 def test_fifo_deduplication_scope_message_group(sqs: Any) -> None:
-    url = make_queue(sqs, "q.fifo", FifoQueue="true", DeduplicationScope="messageGroup",
-                     FifoThroughputLimit="perMessageGroupId")
+    url = make_queue(
+        sqs,
+        "q.fifo",
+        FifoQueue="true",
+        DeduplicationScope="messageGroup",
+        FifoThroughputLimit="perMessageGroupId",
+    )
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="a", MessageDeduplicationId="d")
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="b", MessageDeduplicationId="d")
     assert counts(sqs, url)[0] == 2
@@ -386,8 +396,13 @@ def test_fifo_send_rules(sqs: Any) -> None:
         sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
     assert error_code(excinfo) == "InvalidParameterValue"  # no dedup id, no content dedup
     with pytest.raises(ClientError) as excinfo:
-        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g",
-                         MessageDeduplicationId="d", DelaySeconds=5)
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody="x",
+            MessageGroupId="g",
+            MessageDeduplicationId="d",
+            DelaySeconds=5,
+        )
     assert error_code(excinfo) == "InvalidParameterValue"
     standard = make_queue(sqs, "standard")
     with pytest.raises(ClientError) as excinfo:
@@ -398,8 +413,14 @@ def test_fifo_send_rules(sqs: Any) -> None:
 def test_fifo_redrive_to_fifo_dlq(sqs: Any, clock: ManualClock) -> None:
     dlq = make_queue(sqs, "dlq.fifo", FifoQueue="true")
     policy = json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq), "maxReceiveCount": 1})
-    url = make_queue(sqs, "q.fifo", FifoQueue="true", ContentBasedDeduplication="true",
-                     VisibilityTimeout="5", RedrivePolicy=policy)
+    url = make_queue(
+        sqs,
+        "q.fifo",
+        FifoQueue="true",
+        ContentBasedDeduplication="true",
+        VisibilityTimeout="5",
+        RedrivePolicy=policy,
+    )
     sqs.send_message(QueueUrl=url, MessageBody="first", MessageGroupId="g")
     sqs.send_message(QueueUrl=url, MessageBody="second", MessageGroupId="g")
     [m] = receive(sqs, url, count=1)
@@ -409,8 +430,14 @@ def test_fifo_redrive_to_fifo_dlq(sqs: Any, clock: ManualClock) -> None:
     assert [x["Body"] for x in receive(sqs, dlq)] == ["first"]
     standard_dlq = make_queue(sqs, "std-dlq")
     with pytest.raises(ClientError):
-        make_queue(sqs, "other.fifo", FifoQueue="true", RedrivePolicy=json.dumps(
-            {"deadLetterTargetArn": arn_of(sqs, standard_dlq), "maxReceiveCount": 1}))
+        make_queue(
+            sqs,
+            "other.fifo",
+            FifoQueue="true",
+            RedrivePolicy=json.dumps(
+                {"deadLetterTargetArn": arn_of(sqs, standard_dlq), "maxReceiveCount": 1}
+            ),
+        )
 
 
 def test_long_polling_returns_when_a_message_arrives(sqs: Any, client: Any) -> None:
@@ -455,9 +482,12 @@ def test_max_number_of_messages_out_of_range(sqs: Any, count: int) -> None:
 def test_receive_returns_at_most_ten(sqs: Any) -> None:
     url = make_queue(sqs)
     for start in range(0, 25, 10):
-        sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "MessageBody": str(i)} for i in range(start, min(start + 10, 25))
-        ])
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "MessageBody": str(i)} for i in range(start, min(start + 10, 25))
+            ],
+        )
     assert len(receive(sqs, url, count=10)) == 10
     assert len(receive(sqs, url, count=10)) == 10
     assert len(receive(sqs, url, count=10)) == 5
@@ -465,11 +495,14 @@ def test_receive_returns_at_most_ten(sqs: Any) -> None:
 
 def test_send_message_batch_with_partial_failure(sqs: Any) -> None:
     url = make_queue(sqs)
-    result = sqs.send_message_batch(QueueUrl=url, Entries=[
-        {"Id": "ok", "MessageBody": "fine"},
-        {"Id": "bad", "MessageBody": "x", "DelaySeconds": 1000},
-        {"Id": "badchar", "MessageBody": "\x00"},
-    ])
+    result = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "ok", "MessageBody": "fine"},
+            {"Id": "bad", "MessageBody": "x", "DelaySeconds": 1000},
+            {"Id": "badchar", "MessageBody": "\x00"},
+        ],
+    )
     assert [s["Id"] for s in result["Successful"]] == ["ok"]
     failed = {f["Id"]: f for f in result["Failed"]}
     assert failed["bad"]["Code"] == "InvalidParameterValue" and failed["bad"]["SenderFault"]
@@ -481,13 +514,19 @@ def test_send_message_batch_with_partial_failure(sqs: Any) -> None:
     ("entries", "code"),
     [
         ([], "AWS.SimpleQueueService.EmptyBatchRequest"),
-        ([{"Id": str(i), "MessageBody": "x"} for i in range(11)],
-         "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"),
-        ([{"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}],
-         "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"),
+        (
+            [{"Id": str(i), "MessageBody": "x"} for i in range(11)],
+            "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+        ),
+        (
+            [{"Id": "a", "MessageBody": "x"}, {"Id": "a", "MessageBody": "y"}],
+            "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+        ),
         ([{"Id": "bad id!", "MessageBody": "x"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
-        ([{"Id": str(i), "MessageBody": "x" * 200_000} for i in range(6)],
-         "AWS.SimpleQueueService.BatchRequestTooLong"),
+        (
+            [{"Id": str(i), "MessageBody": "x" * 200_000} for i in range(6)],
+            "AWS.SimpleQueueService.BatchRequestTooLong",
+        ),
     ],
 )
 def test_batch_request_errors_send_nothing(sqs: Any, entries: list[Any], code: str) -> None:
@@ -500,20 +539,26 @@ def test_batch_request_errors_send_nothing(sqs: Any, entries: list[Any], code: s
 
 def test_delete_and_change_visibility_batches(sqs: Any, clock: ManualClock) -> None:
     url = make_queue(sqs, VisibilityTimeout="30")
-    sqs.send_message_batch(QueueUrl=url, Entries=[
-        {"Id": str(i), "MessageBody": str(i)} for i in range(4)
-    ])
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(4)]
+    )
     messages = receive(sqs, url)
-    changed = sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
-        {"Id": "m0", "ReceiptHandle": messages[0]["ReceiptHandle"], "VisibilityTimeout": 0},
-        {"Id": "bad", "ReceiptHandle": "garbage", "VisibilityTimeout": 0},
-    ])
+    changed = sqs.change_message_visibility_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "m0", "ReceiptHandle": messages[0]["ReceiptHandle"], "VisibilityTimeout": 0},
+            {"Id": "bad", "ReceiptHandle": "garbage", "VisibilityTimeout": 0},
+        ],
+    )
     assert [s["Id"] for s in changed["Successful"]] == ["m0"]
     assert changed["Failed"][0]["Id"] == "bad"
     assert changed["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
-    deleted = sqs.delete_message_batch(QueueUrl=url, Entries=[
-        {"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages[1:])
-    ])
+    deleted = sqs.delete_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": f"d{i}", "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages[1:])
+        ],
+    )
     assert len(deleted["Successful"]) == 3 and deleted["Failed"] == []
     assert counts(sqs, url) == (1, 0, 0)
 
@@ -527,7 +572,8 @@ def test_message_size_limit(sqs: Any) -> None:
     small = make_queue(sqs, "small", MaximumMessageSize="1024")
     with pytest.raises(ClientError):
         sqs.send_message(
-            QueueUrl=small, MessageBody="x" * 1000,
+            QueueUrl=small,
+            MessageBody="x" * 1000,
             MessageAttributes={"a": {"DataType": "String", "StringValue": "y" * 30}},
         )
 
@@ -562,8 +608,11 @@ def test_invalid_message_attributes(sqs: Any, attributes: dict[str, Any]) -> Non
 def test_binary_attribute_roundtrip_in_wire_base64(sqs: Any) -> None:
     url = make_queue(sqs)
     payload = bytes(range(256))
-    sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
-        "bin": {"DataType": "Binary.gz", "BinaryValue": payload}})
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="x",
+        MessageAttributes={"bin": {"DataType": "Binary.gz", "BinaryValue": payload}},
+    )
     [message] = receive(sqs, url, MessageAttributeNames=["bin"])
     assert message["MessageAttributes"]["bin"]["BinaryValue"] == payload
     assert base64.b64encode(payload)  # the wire carried it as base64; boto3 decoded it

@@ -85,7 +85,9 @@ def test_fifo_queue_attributes(sqs: Any) -> None:
 
 def test_set_queue_attributes(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "45", "DelaySeconds": "3"})
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"VisibilityTimeout": "45", "DelaySeconds": "3"}
+    )
     attributes = sqs.get_queue_attributes(
         QueueUrl=url, AttributeNames=["VisibilityTimeout", "DelaySeconds"]
     )["Attributes"]
@@ -172,7 +174,8 @@ def test_redrive_policy_and_dead_letter_sources(sqs: Any) -> None:
     source = sqs.create_queue(QueueName="source", Attributes={"RedrivePolicy": policy})["QueueUrl"]
     stored = sqs.get_queue_attributes(QueueUrl=source, AttributeNames=["RedrivePolicy"])
     assert json.loads(stored["Attributes"]["RedrivePolicy"]) == {
-        "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3,
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": 3,
     }
     assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [source]
     sqs.set_queue_attributes(QueueUrl=source, Attributes={"RedrivePolicy": ""})
@@ -183,10 +186,15 @@ def test_redrive_policy_and_dead_letter_sources(sqs: Any) -> None:
     "policy",
     [
         "not json",
-        json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:absent",
-                    "maxReceiveCount": 3}),
-        json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq",
-                    "maxReceiveCount": 0}),
+        json.dumps(
+            {
+                "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:absent",
+                "maxReceiveCount": 3,
+            }
+        ),
+        json.dumps(
+            {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq", "maxReceiveCount": 0}
+        ),
     ],
 )
 def test_bad_redrive_policies(sqs: Any, policy: str) -> None:

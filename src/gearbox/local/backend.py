@@ -65,7 +65,9 @@ class MotoBackend:
         environ = self._environ(request)
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             captured["status"] = int(status.split(" ", 1)[0])
             captured["headers"] = headers
             return lambda data: None

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import signal
 import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gearbox.clock import Clock, SystemClock
 from gearbox.errors import GearboxError, StateDirError
@@ -36,7 +38,7 @@ class LocalCloud:
     sqs: SqsService
     backend: MotoBackend
     socket: socket.socket
-    _server: object = field(default=None, repr=False)
+    _server: Any = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
@@ -67,7 +69,7 @@ class LocalCloud:
     def endpoint_url(self) -> str:
         return f"http://{self.settings.host}:{self.port}"
 
-    def _make_server(self) -> object:
+    def _make_server(self) -> Any:
         import uvicorn
 
         async def startup() -> None:
@@ -90,30 +92,41 @@ class LocalCloud:
         return uvicorn.Server(config)
 
     def serve_forever(self) -> None:
-        """Serve in the foreground until SIGINT or SIGTERM, then close everything."""
-        server = self._make_server()
+        """Serve in the foreground until SIGINT or SIGTERM, then shut down cleanly.
+
+        The server runs on its own thread and this (main) thread waits for a signal, so a
+        stop is an orderly shutdown and exit code 0 rather than a re-raised signal.
+        """
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        self.start()
         try:
-            server.run(sockets=[self.socket])  # type: ignore[attr-defined]
+            while not stop.wait(0.2):
+                if self._thread is None or not self._thread.is_alive():
+                    raise GearboxError("the local cloud stopped unexpectedly")
         finally:
-            self.close()
+            self.stop()
 
     def start(self) -> None:
         """Serve on a background thread (tests, benchmarks, the demo); ``stop`` ends it."""
         server = self._make_server()
         self._server = server
         self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [self.socket]},  # type: ignore[attr-defined]
-            name="gearbox-edge", daemon=True,
+            target=server.run,
+            kwargs={"sockets": [self.socket]},
+            name="gearbox-edge",
+            daemon=True,
         )
         self._thread.start()
-        while not server.started:  # type: ignore[attr-defined]
+        while not server.started:
             if not self._thread.is_alive():
                 raise GearboxError("the local cloud failed to start")
             threading.Event().wait(0.01)
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
-            self._server.should_exit = True  # type: ignore[attr-defined]
+            self._server.should_exit = True
             self._thread.join(timeout=10)
         self.close()
 

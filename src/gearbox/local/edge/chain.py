@@ -95,9 +95,7 @@ class Chain:
         return Response(500, body=b"no stage of the chain answered")
 
 
-def build_chain(
-    owned: Mapping[str, Service], backend: Service, default_region: str
-) -> Chain:
+def build_chain(owned: Mapping[str, Service], backend: Service, default_region: str) -> Chain:
     return Chain(
         [parse_scope, resolve, Dispatcher(owned, backend)],
         default_region=default_region,

@@ -5,9 +5,10 @@ In the order AWS protocols carry it:
 1. JSON protocols name it in ``X-Amz-Target`` (``AmazonSQS.SendMessage``).
 2. Query protocols name it in the ``Action`` parameter, in the query string or a form body.
 3. REST protocols (S3, Lambda, ...) imply it by method and path; the route table is built from
-   botocore's service model (``http.method`` and ``http.requestUri`` of every operation), so it
-   tracks AWS rather than a hand list. Where several routes match, the most specific wins
-   (more literal path characters, then more required query keys).
+   botocore's service model (``http.method`` and ``http.requestUri`` of every operation, and
+   the headers its input requires, such as CopyObject's ``x-amz-copy-source``), so it tracks
+   AWS rather than a hand list. Where several routes match, the most specific wins: more
+   required query keys and headers, then not deprecated, then more literal path characters.
 
 Returns None when nothing matches; the request is still dispatched (the backend may know
 better), just without a name for the journal and IAM checks of later issues.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 from gearbox.local.edge.messages import Request
@@ -31,7 +33,8 @@ class _Route:
     pattern: re.Pattern[str]
     query_keys: frozenset[str]
     query_values: tuple[tuple[str, str], ...]
-    specificity: tuple[int, int]
+    headers: frozenset[str]
+    specificity: tuple[int, bool, int]
     operation: str
 
 
@@ -71,6 +74,8 @@ def _rest_operation(request: Request, service: str) -> str | None:
             continue
         if any(query[key][0] != value for key, value in route.query_values):
             continue
+        if any(not request.header(name) for name in route.headers):
+            continue
         if route.pattern.fullmatch(path) is None:
             continue
         if best is None or route.specificity > best.specificity:
@@ -92,14 +97,27 @@ def _routes(service: str) -> tuple[_Route, ...]:
     if not str(model["metadata"].get("protocol", "")).startswith("rest"):
         return ()
     routes = [
-        _route(name, op["http"]["method"], op["http"]["requestUri"])
+        _route(name, op, _required_headers(model, op))
         for name, op in model["operations"].items()
         if "http" in op
     ]
     return tuple(routes)
 
 
-def _route(operation: str, method: str, request_uri: str) -> _Route:
+def _required_headers(model: dict[str, Any], operation: dict[str, Any]) -> frozenset[str]:
+    shape_name = operation.get("input", {}).get("shape")
+    if shape_name is None:
+        return frozenset()
+    shape = model["shapes"][shape_name]
+    return frozenset(
+        str(shape["members"][name]["locationName"]).lower()
+        for name in shape.get("required", [])
+        if shape["members"][name].get("location") == "header"
+    )
+
+
+def _route(operation: str, spec: dict[str, Any], headers: frozenset[str]) -> _Route:
+    method, request_uri = spec["http"]["method"], spec["http"]["requestUri"]
     path, _, query = request_uri.partition("?")
     regex = ""
     literal = 0
@@ -109,8 +127,7 @@ def _route(operation: str, method: str, request_uri: str) -> _Route:
         else:
             regex += re.escape(piece)
             literal += len(piece)
-    if path.endswith("/") and path != "/":
-        regex += "?"
+    regex = regex.rstrip("/") + "/?"  # clients differ on a trailing slash
     keys: set[str] = set()
     values: list[tuple[str, str]] = []
     for item in filter(None, query.split("&")):
@@ -123,6 +140,7 @@ def _route(operation: str, method: str, request_uri: str) -> _Route:
         pattern=re.compile(regex),
         query_keys=frozenset(keys),
         query_values=tuple(values),
-        specificity=(len(keys), literal),
+        headers=headers,
+        specificity=(len(keys) + len(headers), not spec.get("deprecated", False), literal),
         operation=operation,
     )

@@ -41,7 +41,9 @@ def queue_name(name: str, fifo: bool) -> str:
         )
     if fifo and not name.endswith(".fifo"):
         raise invalid_parameter(
-            "QueueName", name, "The name of a FIFO queue can only include alphanumeric "
+            "QueueName",
+            name,
+            "The name of a FIFO queue can only include alphanumeric "
             "characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 "
             "in length",
         )
@@ -53,9 +55,7 @@ def message_body(body: str) -> str:
         raise SqsError("MissingParameter", "The request must contain the parameter MessageBody.")
     bad = _INVALID_CHARACTER.search(body)
     if bad is not None:
-        raise SqsError(
-            "InvalidMessageContents", f"Invalid characters found. {_VALID_CHARACTERS}"
-        )
+        raise SqsError("InvalidMessageContents", f"Invalid characters found. {_VALID_CHARACTERS}")
     return body
 
 
@@ -127,8 +127,7 @@ def _attribute_value(name: str, value: Any, *, user: bool) -> dict[str, str]:
         raise _empty_value(kind, name, data_type.split(".", 1)[0])
     if _INVALID_CHARACTER.search(text):
         raise invalid_parameters(
-            f"Message ({kind}) attribute '{name}' contains invalid characters. "
-            f"{_VALID_CHARACTERS}"
+            f"Message ({kind}) attribute '{name}' contains invalid characters. {_VALID_CHARACTERS}"
         )
     if data_type.startswith("Number"):
         _number(name, text)
@@ -137,8 +136,7 @@ def _attribute_value(name: str, value: Any, *, user: bool) -> dict[str, str]:
 
 def _empty_value(kind: str, name: str, data_type: str) -> SqsError:
     return invalid_parameters(
-        f"Message ({kind}) attribute '{name}' must contain a non-empty value of type "
-        f"'{data_type}'."
+        f"Message ({kind}) attribute '{name}' must contain a non-empty value of type '{data_type}'."
     )
 
 
@@ -148,9 +146,7 @@ def _number(name: str, text: str) -> None:
     except InvalidOperation:
         number = None
     if number is None or not number.is_finite() or len(number.as_tuple().digits) > 38:
-        raise invalid_parameters(
-            f"Could not cast message attribute '{name}' value to number."
-        )
+        raise invalid_parameters(f"Could not cast message attribute '{name}' value to number.")
     if number != 0 and not Decimal("1e-130") <= abs(number) <= Decimal("1e126"):
         raise invalid_parameters(f"Message attribute '{name}' value is out of range.")
 
@@ -184,8 +180,7 @@ def batch_entries(entries: Sequence[Mapping[str, Any]], entry_kind: str) -> None
     if len(entries) > MAX_BATCH:
         raise SqsError(
             "TooManyEntriesInBatchRequest",
-            f"Maximum number of entries per request are {MAX_BATCH}. "
-            f"You have sent {len(entries)}.",
+            f"Maximum number of entries per request are {MAX_BATCH}. You have sent {len(entries)}.",
         )
     seen: set[str] = set()
     for entry in entries:

@@ -62,7 +62,9 @@ def invalid_parameter(name: str, value: object, reason: str) -> SqsError:
 
 
 def invalid_parameters(reason: str) -> SqsError:
-    return SqsError("InvalidParameterValue", f"One or more parameters are invalid. Reason: {reason}")
+    return SqsError(
+        "InvalidParameterValue", f"One or more parameters are invalid. Reason: {reason}"
+    )
 
 
 def receipt_handle_invalid(handle: str) -> SqsError:

@@ -55,9 +55,16 @@ DEDUP_WINDOW = 300.0
 PURGE_COOLDOWN = 60.0
 _SEQUENCE_BASE = 18_000_000_000_000_000_000
 _SYSTEM_ATTRIBUTES = {
-    "All", "SenderId", "SentTimestamp", "ApproximateReceiveCount",
-    "ApproximateFirstReceiveTimestamp", "SequenceNumber", "MessageDeduplicationId",
-    "MessageGroupId", "AWSTraceHeader", "DeadLetterQueueSourceArn",
+    "All",
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
 }
 
 
@@ -138,7 +145,14 @@ class Messaging:
             self._store.dedup_expire(now)
             seen = self._store.dedup_lookup(queue.id, dedup_key, now)
             if seen is not None:
-                return self._sent(seen[0], seen[1], body, attributes, system, queue.fifo)
+                return self._sent(
+                    seen[0],
+                    seen[1],
+                    body=body,
+                    attributes=attributes,
+                    system=system,
+                    fifo=queue.fifo,
+                )
         message_id = str(uuid.uuid4())
         seq = self._store.insert_message(
             queue.id,
@@ -159,12 +173,19 @@ class Messaging:
         )
         if dedup_key is not None:
             self._store.dedup_remember(queue.id, dedup_key, message_id, seq, now + DEDUP_WINDOW)
-        return self._sent(message_id, seq, body, attributes, system, queue.fifo)
+        return self._sent(
+            message_id, seq, body=body, attributes=attributes, system=system, fifo=queue.fifo
+        )
 
     @staticmethod
     def _sent(
-        message_id: str, seq: int, body: str, attributes: dict[str, dict[str, str]],
-        system: dict[str, dict[str, str]], fifo: bool,
+        message_id: str,
+        seq: int,
+        *,
+        body: str,
+        attributes: dict[str, dict[str, str]],
+        system: dict[str, dict[str, str]],
+        fifo: bool,
     ) -> Sent:
         return Sent(
             message_id=message_id,
@@ -181,14 +202,13 @@ class Messaging:
             return queue.integer("DelaySeconds")
         if queue.fifo:
             raise invalid_parameter(
-                "DelaySeconds", raw,
+                "DelaySeconds",
+                raw,
                 "The request include parameter that is not valid for this queue type.",
             )
         delay = int(raw)
         if not 0 <= delay <= 900:
-            raise invalid_parameter(
-                "DelaySeconds", raw, "DelaySeconds must be >= 0 and <= 900."
-            )
+            raise invalid_parameter("DelaySeconds", raw, "DelaySeconds must be >= 0 and <= 900.")
         return delay
 
     @staticmethod
@@ -200,7 +220,8 @@ class Messaging:
         if not queue.fifo:
             if dedup_id is not None:
                 raise invalid_parameter(
-                    "MessageDeduplicationId", dedup_id,
+                    "MessageDeduplicationId",
+                    dedup_id,
                     "The request include parameter that is not valid for this queue type.",
                 )
             return (str(group_id) if group_id else None), None
@@ -221,7 +242,8 @@ class Messaging:
         count = int(params.get("MaxNumberOfMessages", 1))
         if not 1 <= count <= 10:
             raise invalid_parameter(
-                "MaxNumberOfMessages", count,
+                "MaxNumberOfMessages",
+                count,
                 "Must be between 1 and 10, if provided.",
             )
         timeout = params.get("VisibilityTimeout")
@@ -240,8 +262,8 @@ class Messaging:
         now = self._clock.now()
         with self._store.transaction():
             self._expire(queue, now)
-            picked = self._pick_fifo(queue, now, count) if queue.fifo else self._pick(
-                queue, now, count
+            picked = (
+                self._pick_fifo(queue, now, count) if queue.fifo else self._pick(queue, now, count)
             )
             out = []
             for message in picked:
@@ -293,7 +315,11 @@ class Messaging:
         return picked
 
     def _take_group(
-        self, queue: Queue, dlq: tuple[Queue, int] | None, head: StoredMessage, now: float,
+        self,
+        queue: Queue,
+        dlq: tuple[Queue, int] | None,
+        head: StoredMessage,
+        now: float,
         room: int,
     ) -> list[StoredMessage]:
         taken: list[StoredMessage] = []
@@ -323,8 +349,12 @@ class Messaging:
 
     def _dead_letter(self, source: Queue, dlq: Queue, message: StoredMessage, now: float) -> None:
         self._store.move(
-            message.seq, dlq.id, now,
-            dlq_source=source.arn, reset_receives=False, reset_sent=dlq.fifo,
+            message.seq,
+            dlq.id,
+            now,
+            dlq_source=source.arn,
+            reset_receives=False,
+            reset_sent=dlq.fifo,
         )
         self._notify(dlq)
 
@@ -366,7 +396,8 @@ class Messaging:
         found = self._store.inflight(queue.id, seq)
         if found is None or found[1] != receipt:
             raise invalid_parameter(
-                "ReceiptHandle", handle,
+                "ReceiptHandle",
+                handle,
                 "Message does not exist or is not available for visibility timeout change.",
             )
         if found[0] <= now:
@@ -385,7 +416,8 @@ class Messaging:
             for entry in entries:
                 try:
                     self.change_visibility(
-                        queue, str(entry.get("ReceiptHandle", "")),
+                        queue,
+                        str(entry.get("ReceiptHandle", "")),
                         entry.get("VisibilityTimeout", 0),
                     )
                     done.append(str(entry["Id"]))
@@ -447,7 +479,10 @@ def _decode_handle(handle: str) -> tuple[int, int, str] | None:
 
 
 def _wire_message(
-    queue: Queue, message: StoredMessage, handle: str, system_names: set[str],
+    queue: Queue,
+    message: StoredMessage,
+    handle: str,
+    system_names: set[str],
     user_names: list[str],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -464,8 +499,7 @@ def _wire_message(
         if chosen:
             out["MessageAttributes"] = chosen
             out["MD5OfMessageAttributes"] = (
-                message.md5_attributes if len(chosen) == len(stored)
-                else md5_of_attributes(chosen)
+                message.md5_attributes if len(chosen) == len(stored) else md5_of_attributes(chosen)
             )
     return out
 

@@ -73,22 +73,29 @@ class MoveTasks:
     def start(self, source_arn: str, destination_arn: str | None, rate: int | None) -> MoveTask:
         source = self._registry.by_arn(source_arn)
         if source is None:
-            raise SqsError("ResourceNotFoundException", "The resource that you specified for the "
-                           "SourceArn parameter doesn't exist.")
+            raise SqsError(
+                "ResourceNotFoundException",
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
         if not any(q.redrive and q.redrive[0] == source.arn for q in self._registry.all()):
             raise invalid_parameter(
                 "SourceArn", source_arn, "Source queue must be configured as a Dead Letter Queue."
             )
         if destination_arn and self._registry.by_arn(destination_arn) is None:
-            raise SqsError("ResourceNotFoundException", "The resource that you specified for the "
-                           "DestinationArn parameter doesn't exist.")
+            raise SqsError(
+                "ResourceNotFoundException",
+                "The resource that you specified for the DestinationArn parameter doesn't exist.",
+            )
         if rate is not None and not 1 <= rate <= 500:
             raise invalid_parameter(
                 "MaxNumberOfMessagesPerSecond", rate, "Must be between 1 and 500."
             )
         if any(t.status == "RUNNING" and t.source.id == source.id for t in self._tasks.values()):
-            raise SqsError("UnsupportedOperation", "There is already a task running. Only one "
-                           "active task is allowed for a source queue arn at a given time.")
+            raise SqsError(
+                "UnsupportedOperation",
+                "There is already a task running. Only one "
+                "active task is allowed for a source queue arn at a given time.",
+            )
         last_seq = self._store.max_seq(source.id)
         visible, inflight, delayed = self._store.counts(source.id, self._clock.now())
         task = MoveTask(
@@ -115,7 +122,7 @@ class MoveTasks:
         task.status = "CANCELLED"
         return task
 
-    def list(self, source_arn: str, max_results: int) -> list[MoveTask]:
+    def listing(self, source_arn: str, max_results: int) -> list[MoveTask]:
         if not 1 <= max_results <= 10:
             raise invalid_parameter("MaxResults", max_results, "Must be between 1 and 10.")
         found = [t for t in self._tasks.values() if t.source.arn == source_arn]
@@ -127,8 +134,11 @@ class MoveTasks:
             while True:
                 step = min(task.rate or _STEP, _STEP)
                 began = time.monotonic()
-                rows = [r for r in self._store.seqs_up_to(task.source.id, step, after)
-                        if r[0] <= task.last_seq]
+                rows = [
+                    r
+                    for r in self._store.seqs_up_to(task.source.id, step, after)
+                    if r[0] <= task.last_seq
+                ]
                 if not rows:
                     break
                 with self._store.transaction():
@@ -152,8 +162,12 @@ class MoveTasks:
         if target is None:
             raise SqsError("QueueDoesNotExist", "The destination queue does not exist.")
         self._store.move(
-            seq, target.id, self._clock.now(),
-            dlq_source=None, reset_receives=True, reset_sent=False,
+            seq,
+            target.id,
+            self._clock.now(),
+            dlq_source=None,
+            reset_receives=True,
+            reset_sent=False,
         )
         task.moved += 1
 

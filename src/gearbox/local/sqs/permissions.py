@@ -11,6 +11,8 @@ from typing import Any
 
 from gearbox.local.sqs.errors import SqsError, invalid_parameter
 
+MAX_ACTIONS = 7
+
 
 def add_permission(
     policy: str | None, queue_arn: str, label: str, accounts: list[str], actions: list[str]
@@ -18,11 +20,13 @@ def add_permission(
     document = _load(policy, queue_arn)
     statements: list[dict[str, Any]] = document["Statement"]
     if any(s.get("Sid") == label for s in statements):
-        raise invalid_parameter(
-            "Label", label, f"Already exists."
-        )
+        raise invalid_parameter("Label", label, "Already exists.")
     if not accounts or not actions:
         raise SqsError("MissingParameter", "The request must contain AWSAccountIds and Actions.")
+    if len(actions) > MAX_ACTIONS:  # AWS: at most seven actions per statement
+        raise SqsError(
+            "OverLimit", f"{len(actions)} Actions were found, maximum allowed is {MAX_ACTIONS}."
+        )
     principals = [f"arn:aws:iam::{account}:root" for account in accounts]
     statements.append(
         {

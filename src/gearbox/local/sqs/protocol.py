@@ -154,19 +154,27 @@ class SqsService:
 
     async def _op_CreateQueue(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
         queue = self.registry.create(
-            ex.region, self._account, str(p["QueueName"]), dict(p.get("Attributes") or {}),
+            ex.region,
+            self._account,
+            str(p["QueueName"]),
+            dict(p.get("Attributes") or {}),
             dict(p.get("tags") or {}),
         )
         return {"QueueUrl": self._url(ex, queue)}
 
     async def _op_GetQueueUrl(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
         account = str(p.get("QueueOwnerAWSAccountId") or self._account)
-        return {"QueueUrl": self._url(ex, self.registry.by_name(ex.region, account, p["QueueName"]))}
+        return {
+            "QueueUrl": self._url(ex, self.registry.by_name(ex.region, account, p["QueueName"]))
+        }
 
     async def _op_ListQueues(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
-        queues, token = self.registry.list(
-            ex.region, self._account, str(p.get("QueueNamePrefix") or ""),
-            p.get("MaxResults"), p.get("NextToken"),
+        queues, token = self.registry.listing(
+            ex.region,
+            self._account,
+            str(p.get("QueueNamePrefix") or ""),
+            p.get("MaxResults"),
+            p.get("NextToken"),
         )
         out: dict[str, Any] = {}
         if queues:
@@ -185,8 +193,11 @@ class SqsService:
         values: dict[str, str] = {}
         for name in names & queue.attributes.keys():
             values[name] = queue.attributes[name]
-        if names & {"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                    "ApproximateNumberOfMessagesDelayed"}:
+        if names & {
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        }:
             visible, inflight, delayed = self.messaging.counts(queue)
             values["ApproximateNumberOfMessages"] = str(visible)
             values["ApproximateNumberOfMessagesNotVisible"] = str(inflight)
@@ -231,8 +242,11 @@ class SqsService:
     async def _op_AddPermission(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
         queue = self._queue(ex, p)
         policy = add_permission(
-            queue.attributes.get("Policy"), queue.arn, str(p["Label"]),
-            list(p["AWSAccountIds"]), list(p["Actions"]),
+            queue.attributes.get("Policy"),
+            queue.arn,
+            str(p["Label"]),
+            list(p["AWSAccountIds"]),
+            list(p["Actions"]),
         )
         self.registry.set_attributes(queue, {"Policy": policy})
         return {}
@@ -309,13 +323,11 @@ class SqsService:
         return {"ApproximateNumberOfMessagesMoved": task.moved}
 
     async def _op_ListMessageMoveTasks(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
-        tasks = self.move_tasks.list(str(p["SourceArn"]), int(p.get("MaxResults", 1)))
+        tasks = self.move_tasks.listing(str(p["SourceArn"]), int(p.get("MaxResults", 1)))
         return {"Results": [t.to_wire() for t in tasks]}
 
 
-_OPERATION_NAMES = [
-    name[len("_op_"):] for name in vars(SqsService) if name.startswith("_op_")
-]
+_OPERATION_NAMES = [name[len("_op_") :] for name in vars(SqsService) if name.startswith("_op_")]
 
 
 def _failed(failed: list[tuple[str, SqsError]]) -> list[dict[str, Any]]:

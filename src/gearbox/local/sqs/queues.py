@@ -159,16 +159,15 @@ def _redrive_policy(value: str) -> str:
     target = policy.get("deadLetterTargetArn")
     count = policy.get("maxReceiveCount")
     if not isinstance(target, str) or parse_arn(target) is None:
-        raise invalid_parameter(
-            "RedrivePolicy", value, "Invalid value for deadLetterTargetArn."
-        )
+        raise invalid_parameter("RedrivePolicy", value, "Invalid value for deadLetterTargetArn.")
     try:
         number = int(count)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         number = 0
     if not 1 <= number <= MAX_RECEIVE_COUNT:
         raise invalid_parameter(
-            "RedrivePolicy", value,
+            "RedrivePolicy",
+            value,
             f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to "
             f"{MAX_RECEIVE_COUNT} both inclusive.",
         )

@@ -91,9 +91,14 @@ class QueueRegistry:
         if len(tags) > MAX_TAGS:
             raise invalid_parameters_tags(name)
         queue = Queue(
-            id=0, region=region, account=account, name=name,
+            id=0,
+            region=region,
+            account=account,
+            name=name,
             attributes={**default_attributes(fifo), **_drop_empty(wanted)},
-            tags=dict(tags), created=now, modified=now,
+            tags=dict(tags),
+            created=now,
+            modified=now,
         )
         queue.id = self._store.insert_queue(queue)
         self._queues[(region, account, name)] = queue
@@ -109,8 +114,12 @@ class QueueRegistry:
         cleaned = check_attributes(attributes, queue.fifo, creating=False)
         self._check_redrive(queue.region, queue.account, queue.fifo, cleaned)
         for key, value in cleaned.items():
-            if value == "" and key in ("Policy", "RedrivePolicy", "RedriveAllowPolicy",
-                                       "KmsMasterKeyId"):
+            if value == "" and key in (
+                "Policy",
+                "RedrivePolicy",
+                "RedriveAllowPolicy",
+                "KmsMasterKeyId",
+            ):
                 queue.attributes.pop(key, None)
             else:
                 queue.attributes[key] = value
@@ -131,11 +140,12 @@ class QueueRegistry:
     def save(self, queue: Queue) -> None:
         self._store.update_queue(queue)
 
-    def list(
+    def listing(
         self, region: str, account: str, prefix: str, max_results: int | None, token: str | None
     ) -> tuple[list[Queue], str | None]:
         names = sorted(
-            q.name for (r, a, n), q in self._queues.items()
+            q.name
+            for (r, a, n), q in self._queues.items()
             if r == region and a == account and n.startswith(prefix)
         )
         return self._page(region, account, names, max_results, token)
@@ -144,14 +154,21 @@ class QueueRegistry:
         self, queue: Queue, max_results: int | None, token: str | None
     ) -> tuple[list[Queue], str | None]:
         names = sorted(
-            q.name for q in self._queues.values()
-            if q.region == queue.region and q.account == queue.account
-            and q.redrive is not None and q.redrive[0] == queue.arn
+            q.name
+            for q in self._queues.values()
+            if q.region == queue.region
+            and q.account == queue.account
+            and q.redrive is not None
+            and q.redrive[0] == queue.arn
         )
         return self._page(queue.region, queue.account, names, max_results, token)
 
     def _page(
-        self, region: str, account: str, names: list[str], max_results: int | None,
+        self,
+        region: str,
+        account: str,
+        names: list[str],
+        max_results: int | None,
         token: str | None,
     ) -> tuple[list[Queue], str | None]:
         if max_results is not None and not 1 <= max_results <= _LIST_LIMIT:
@@ -174,12 +191,11 @@ class QueueRegistry:
         target_arn = json.loads(raw)["deadLetterTargetArn"]
         target = self.by_arn(target_arn)
         if target is None:
-            raise invalid_parameter(
-                "RedrivePolicy", raw, "Dead-letter target does not exist."
-            )
+            raise invalid_parameter("RedrivePolicy", raw, "Dead-letter target does not exist.")
         if target.fifo != fifo:
             raise invalid_parameter(
-                "RedrivePolicy", raw,
+                "RedrivePolicy",
+                raw,
                 "Dead-letter queue must be the same type of queue as the source queue.",
             )
 

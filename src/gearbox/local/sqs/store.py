@@ -156,9 +156,15 @@ class Store:
         ).fetchall()
         return [
             Queue(
-                id=row[0], region=row[1], account=row[2], name=row[3],
-                attributes=json.loads(row[4]), tags=json.loads(row[5]),
-                created=row[6], modified=row[7], last_purge=row[8],
+                id=row[0],
+                region=row[1],
+                account=row[2],
+                name=row[3],
+                attributes=json.loads(row[4]),
+                tags=json.loads(row[5]),
+                created=row[6],
+                modified=row[7],
+                last_purge=row[8],
             )
             for row in rows
         ]
@@ -168,8 +174,13 @@ class Store:
             "INSERT INTO queues (region, account, name, attributes, tags, created, modified) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                queue.region, queue.account, queue.name, json.dumps(queue.attributes),
-                json.dumps(queue.tags), queue.created, queue.modified,
+                queue.region,
+                queue.account,
+                queue.name,
+                json.dumps(queue.attributes),
+                json.dumps(queue.tags),
+                queue.created,
+                queue.modified,
             ),
         )
         assert cursor.lastrowid is not None
@@ -179,8 +190,11 @@ class Store:
         self._db.execute(
             "UPDATE queues SET attributes=?, tags=?, modified=?, last_purge=? WHERE id=?",
             (
-                json.dumps(queue.attributes), json.dumps(queue.tags), queue.modified,
-                queue.last_purge, queue.id,
+                json.dumps(queue.attributes),
+                json.dumps(queue.tags),
+                queue.modified,
+                queue.last_purge,
+                queue.id,
             ),
         )
 
@@ -198,9 +212,19 @@ class Store:
             "md5_attributes, system_attributes, md5_system_attributes, sent, visible_at, "
             "group_id, dedup_id, sender_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                queue_id, m.message_id, m.body, m.md5_body, m.attributes, m.md5_attributes,
-                m.system_attributes, m.md5_system_attributes, m.sent, m.visible_at,
-                m.group_id, m.dedup_id, m.sender_id,
+                queue_id,
+                m.message_id,
+                m.body,
+                m.md5_body,
+                m.attributes,
+                m.md5_attributes,
+                m.system_attributes,
+                m.md5_system_attributes,
+                m.sent,
+                m.visible_at,
+                m.group_id,
+                m.dedup_id,
+                m.sender_id,
             ),
         )
         assert cursor.lastrowid is not None
@@ -247,9 +271,7 @@ class Store:
         ).fetchall()
         return {row[0] for row in rows}
 
-    def mark_received(
-        self, seq: int, receipt: str, now: float, visible_at: float
-    ) -> None:
+    def mark_received(self, seq: int, receipt: str, now: float, visible_at: float) -> None:
         self._db.execute(
             "UPDATE messages SET receive_count=receive_count+1, "
             "first_receive=COALESCE(first_receive, ?), receipt=?, visible_at=? WHERE seq=?",
@@ -319,7 +341,9 @@ class Store:
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
-    def seqs_up_to(self, queue_id: int, limit: int, after_seq: int) -> Sequence[tuple[int, str | None]]:
+    def seqs_up_to(
+        self, queue_id: int, limit: int, after_seq: int
+    ) -> Sequence[tuple[int, str | None]]:
         """(seq, dlq_source) of messages in send order, for move tasks."""
         return self._db.execute(
             "SELECT seq, dlq_source FROM messages INDEXED BY messages_by_seq "

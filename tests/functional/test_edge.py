@@ -1,0 +1,144 @@
+"""The endpoint itself: dispatch by credential scope, AWS-shaped errors for bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+import urllib3
+from botocore.exceptions import ClientError
+
+from gearbox.local.cloud import LocalCloud
+from tests.conftest import CREDENTIALS
+
+
+def raw(cloud: LocalCloud, body: bytes, headers: dict[str, str]) -> urllib3.BaseHTTPResponse:
+    signed = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDRAW/20261126/us-east-1/sqs/"
+        "aws4_request, SignedHeaders=host, Signature=0",
+        **headers,
+    }
+    return urllib3.request("POST", cloud.endpoint_url + "/", body=body, headers=signed)
+
+
+def test_any_access_key_and_the_environment_endpoint(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.endpoint_url)
+    session = boto3.Session(
+        aws_access_key_id="ANYKEY", aws_secret_access_key="any", region_name="eu-west-1"
+    )
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName="env")["QueueUrl"]
+    assert url.startswith(cloud.endpoint_url)
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        == "arn:aws:sqs:eu-west-1:123456789012:env"
+    )
+
+
+def test_malformed_json_is_a_serialization_error(cloud: LocalCloud) -> None:
+    response = raw(
+        cloud,
+        b"{not json",
+        {"X-Amz-Target": "AmazonSQS.ListQueues", "Content-Type": "application/x-amz-json-1.0"},
+    )
+    assert response.status == 400
+    assert response.json()["__type"] == "com.amazon.coral.service#SerializationException"
+
+
+def test_unknown_operation(cloud: LocalCloud) -> None:
+    response = raw(
+        cloud,
+        b"{}",
+        {"X-Amz-Target": "AmazonSQS.Explode", "Content-Type": "application/x-amz-json-1.0"},
+    )
+    assert response.status == 400
+    assert response.json()["__type"].endswith("UnknownOperationException")
+
+
+def test_missing_required_parameter_and_wrong_type(cloud: LocalCloud) -> None:
+    headers = {"Content-Type": "application/x-amz-json-1.0"}
+    missing = raw(cloud, b"{}", {**headers, "X-Amz-Target": "AmazonSQS.SendMessage"})
+    assert missing.status == 400
+    assert missing.headers["x-amzn-query-error"] == "MissingParameter;Sender"
+    assert "QueueUrl" in missing.json()["message"]
+    wrong = raw(
+        cloud,
+        json.dumps({"QueueName": ["not", "a", "string"]}).encode(),
+        {**headers, "X-Amz-Target": "AmazonSQS.CreateQueue"},
+    )
+    assert wrong.status == 400
+    assert wrong.json()["__type"].endswith("SerializationException")
+
+
+def test_query_protocol_is_refused_with_a_reason(cloud: LocalCloud) -> None:
+    response = raw(
+        cloud,
+        b"Action=ListQueues&Version=2012-11-05",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 400
+    assert "JSON protocol" in response.json()["message"]
+
+
+def test_unknown_service_is_named(client: Any) -> None:
+    # A service neither Gearbox nor moto serves: sign a request for a made-up service name.
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    sqs = client("sqs")
+    endpoint = sqs.meta.endpoint_url
+    request = AWSRequest(
+        method="POST",
+        url=endpoint + "/",
+        data=b"{}",
+        headers={"Content-Type": "application/x-amz-json-1.1"},
+    )
+    SigV4Auth(
+        Credentials(**{"access_key": "AKID", "secret_key": "x"}), "nosuchservice", "us-east-1"
+    ).add_auth(request)
+    prepared = request.prepare()
+    response = urllib3.request(
+        "POST", prepared.url, body=prepared.body, headers=dict(prepared.headers)
+    )
+    assert response.status == 400
+    assert "nosuchservice" in response.json()["message"]
+
+
+def test_moto_services_behind_the_same_endpoint(client: Any) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="uploads")
+    s3.put_object(
+        Bucket="uploads", Key="dir/a b.txt", Body=b"hello", Metadata={"under_score": "kept"}
+    )
+    got = s3.get_object(Bucket="uploads", Key="dir/a b.txt")
+    assert got["Body"].read() == b"hello"
+    assert got["Metadata"] == {"under_score": "kept"}
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": "uploads", "Key": "dir/a b.txt"}
+    )
+    assert urllib3.request("GET", url).data == b"hello"
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket="uploads", Key="absent")
+    assert excinfo.value.response["Error"]["Code"] == "NoSuchKey"
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="t", Item={"pk": {"S": "1"}, "n": {"N": "5"}})
+    assert ddb.get_item(TableName="t", Key={"pk": {"S": "1"}})["Item"]["n"] == {"N": "5"}
+    sts = client("sts")
+    assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_credentials_fixture_is_used() -> None:
+    assert CREDENTIALS["aws_access_key_id"].startswith("AKID")

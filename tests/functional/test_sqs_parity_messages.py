@@ -1,0 +1,671 @@
+"""Parity with moto's SQS test-suite: message behaviours of standard queues.
+
+Each test covers one behaviour that moto's ``tests/test_sqs`` checks, asserted as AWS
+documents it. Time moves with ``clock.advance``; the only real waits are long polls, whose
+``WaitTimeSeconds`` is real time by design (see ``gearbox.clock``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from gearbox.clock import ManualClock
+
+
+def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(excinfo.value.response["Error"]["Code"])
+
+
+def counts(sqs: Any, url: str) -> tuple[int, int, int]:
+    """(visible, in flight, delayed)."""
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return (
+        int(got["ApproximateNumberOfMessages"]),
+        int(got["ApproximateNumberOfMessagesNotVisible"]),
+        int(got["ApproximateNumberOfMessagesDelayed"]),
+    )
+
+
+def receive(sqs: Any, url: str, **kwargs: Any) -> list[dict[str, Any]]:
+    return list(sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", []))
+
+
+def md5_of_attributes(attributes: dict[str, dict[str, Any]]) -> str:
+    """MD5OfMessageAttributes as the SQS developer guide describes it, written independently."""
+    digest = hashlib.md5(usedforsecurity=False)
+
+    def add(data: bytes) -> None:
+        digest.update(struct.pack(">I", len(data)) + data)
+
+    for name in sorted(attributes):
+        value = attributes[name]
+        add(name.encode())
+        add(value["DataType"].encode())
+        if "BinaryValue" in value:
+            digest.update(b"\x02")
+            add(value["BinaryValue"])
+        else:
+            digest.update(b"\x01")
+            add(value["StringValue"].encode())
+    return digest.hexdigest()
+
+
+# sending and the checksums
+
+
+def test_send_without_attributes_returns_only_the_body_checksum(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sent = sqs.send_message(QueueUrl=url, MessageBody="derp")
+    assert sent["MD5OfMessageBody"] == hashlib.md5(b"derp", usedforsecurity=False).hexdigest()
+    assert "MD5OfMessageAttributes" not in sent
+    assert sent["MessageId"].strip() == sent["MessageId"]
+    message = receive(sqs, url)[0]
+    assert "MD5OfMessageAttributes" not in message
+    assert "Attributes" not in message
+    assert "MessageAttributes" not in message
+
+
+ATTRIBUTE_SETS: dict[str, dict[str, dict[str, Any]]] = {
+    "number": {"SOME_Valid.attribute-Name": {"DataType": "Number", "StringValue": "1493147359900"}},
+    "labels": {
+        "id": {"DataType": "String", "StringValue": "2018fc74-4f77-1a5a-1be0-c2d037d5052b"},
+        "contentType": {"DataType": "String", "StringValue": "application/json"},
+        "timestamp": {"DataType": "Number.java.lang.Long", "StringValue": "1602845432024"},
+    },
+    "binary": {
+        "mybin": {"DataType": "Binary", "BinaryValue": b"\x00kek\xff"},
+        "note": {"DataType": "String.custom", "StringValue": "somevalue"},
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTRIBUTE_SETS))
+def test_attribute_checksum_on_send_and_receive(sqs: Any, name: str) -> None:
+    given = ATTRIBUTE_SETS[name]
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sent = sqs.send_message(QueueUrl=url, MessageBody="derp", MessageAttributes=given)
+    assert sent["MD5OfMessageAttributes"] == md5_of_attributes(given)
+    message = receive(sqs, url, MessageAttributeNames=["All"])[0]
+    assert message["MessageAttributes"] == given
+    assert message["MD5OfMessageAttributes"] == md5_of_attributes(given)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["< & >", '<?xml version="1.0" encoding="UTF-8"?><feed/>', "Héllo!😀", "content:\rline"],
+    ids=["xml-characters", "xml-document", "unicode", "carriage-return"],
+)
+def test_bodies_round_trip_unchanged(sqs: Any, body: str) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    assert receive(sqs, url)[0]["Body"] == body
+
+
+def test_xml_in_a_string_attribute_round_trips(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    payload = '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>'
+    given = {"Payload": {"DataType": "String", "StringValue": payload}}
+    sqs.send_message(QueueUrl=url, MessageBody="feed", MessageAttributes=given)
+    message = receive(sqs, url, MessageAttributeNames=["Payload"])[0]
+    assert message["MessageAttributes"] == given
+
+
+def test_attribute_names_outside_the_allowed_characters_are_rejected(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody="x",
+            MessageAttributes={"öther_encodings": {"DataType": "String", "StringValue": "s"}},
+        )
+    assert error_code(excinfo) == "InvalidParameterValue"
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_attribute_data_type_must_start_with_string_number_or_binary(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody="x",
+            MessageAttributes={"timestamp": {"DataType": "InvalidNumber", "StringValue": "1"}},
+        )
+    assert error_code(excinfo) == "InvalidParameterValue"
+    assert "Binary, Number, and String" in excinfo.value.response["Error"]["Message"]
+
+
+def test_message_group_id_is_accepted_on_a_standard_queue(sqs: Any) -> None:
+    """AWS: in standard queues MessageGroupId enables fair queues (moto still rejects it)."""
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="tenant-1")
+    message = receive(sqs, url, MessageSystemAttributeNames=["MessageGroupId"])[0]
+    assert message["Attributes"] == {"MessageGroupId": "tenant-1"}
+
+
+@pytest.mark.parametrize(("limit", "size"), [(None, 1_048_577), (12345, 12346)])
+def test_a_body_over_the_maximum_message_size_is_rejected(
+    sqs: Any, limit: int | None, size: int
+) -> None:
+    given = {"MaximumMessageSize": str(limit)} if limit else {}
+    url = sqs.create_queue(QueueName="q", Attributes=given)["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(QueueUrl=url, MessageBody="a" * size)
+    assert error_code(excinfo) == "InvalidParameterValue"
+    assert f"{size - 1} bytes" in excinfo.value.response["Error"]["Message"]
+    sqs.send_message(QueueUrl=url, MessageBody="a" * (size - 1))
+
+
+# delays and retention
+
+
+def test_a_delayed_message_is_hidden_until_its_delay_passes(sqs: Any, clock: ManualClock) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=3)
+    sqs.send_message(QueueUrl=url, MessageBody="now")
+    assert counts(sqs, url) == (1, 0, 1)
+    assert [m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=10)] == ["now"]
+    assert receive(sqs, url) == []
+    clock.advance(3)
+    assert [m["Body"] for m in receive(sqs, url)] == ["later"]
+
+
+def test_a_message_delay_of_zero_overrides_the_queue_delay(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"DelaySeconds": "10"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=0)
+    assert len(receive(sqs, url, MaxNumberOfMessages=10)) == 1
+
+
+def test_messages_older_than_the_retention_period_are_dropped(sqs: Any, clock: ManualClock) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="old")
+    clock.advance(30)
+    assert len(receive(sqs, url, VisibilityTimeout=0)) == 1
+    clock.advance(31)
+    assert receive(sqs, url) == []
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_retention_counts_from_the_send_not_from_queue_creation(
+    sqs: Any, clock: ManualClock
+) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    clock.advance(120)
+    sqs.send_message(QueueUrl=url, MessageBody="fresh")
+    assert len(receive(sqs, url)) == 1
+
+
+# receive parameters and the attributes it returns
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, None),
+        ({"MessageAttributeNames": ["Custom1"]}, {"Custom1"}),
+        ({"MessageAttributeNames": ["All"]}, {"Custom1", "Custom2", "Other"}),
+        ({"MessageAttributeNames": [".*"]}, {"Custom1", "Custom2", "Other"}),
+        ({"MessageAttributeNames": ["Custom.*"]}, {"Custom1", "Custom2"}),
+        ({"MessageAttributeNames": ["Absent"]}, None),
+    ],
+    ids=["none", "one-name", "All", "dot-star", "prefix", "absent"],
+)
+def test_message_attribute_names_select_what_a_receive_returns(
+    sqs: Any, kwargs: dict[str, Any], expected: set[str] | None
+) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    given = {
+        name: {"DataType": "String", "StringValue": name.lower()}
+        for name in ["Custom1", "Custom2", "Other"]
+    }
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=given)
+    message = receive(sqs, url, **kwargs)[0]
+    if expected is None:
+        assert "MessageAttributes" not in message
+        assert "MD5OfMessageAttributes" not in message
+        return
+    chosen = {name: given[name] for name in expected}
+    assert message["MessageAttributes"] == chosen
+    assert message["MD5OfMessageAttributes"] == md5_of_attributes(chosen)
+
+
+def test_receiving_some_attributes_keeps_the_others(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    given = {
+        "Custom1": {"DataType": "String", "StringValue": "one"},
+        "Custom2": {"DataType": "String", "StringValue": "two"},
+    }
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=given)
+    first = receive(sqs, url, MessageAttributeNames=["Custom1"], VisibilityTimeout=0)[0]
+    assert set(first["MessageAttributes"]) == {"Custom1"}
+    again = receive(sqs, url, MessageAttributeNames=["All"])[0]
+    assert again["MessageAttributes"] == given
+
+
+def test_all_attributes_without_user_attributes_returns_no_message_attributes(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    message = receive(sqs, url, AttributeNames=["All"], MessageAttributeNames=["All"])[0]
+    assert {
+        "SenderId",
+        "SentTimestamp",
+        "ApproximateReceiveCount",
+        "ApproximateFirstReceiveTimestamp",
+    } <= set(message["Attributes"])
+    assert message.get("MessageAttributes", {}) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "All",
+            {
+                "SenderId",
+                "SentTimestamp",
+                "ApproximateReceiveCount",
+                "ApproximateFirstReceiveTimestamp",
+            },
+        ),
+        ("ApproximateFirstReceiveTimestamp", {"ApproximateFirstReceiveTimestamp"}),
+        ("ApproximateReceiveCount", {"ApproximateReceiveCount"}),
+        ("SenderId", {"SenderId"}),
+        ("SentTimestamp", {"SentTimestamp"}),
+    ],
+)
+def test_attribute_names_select_system_attributes(sqs: Any, name: str, expected: set[str]) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    messages = receive(sqs, url, AttributeNames=[name], MaxNumberOfMessages=2)
+    assert [m["Body"] for m in messages] == ["one", "two"]
+    for message in messages:
+        assert set(message["Attributes"]) == expected
+        assert "MD5OfMessageAttributes" not in message
+        if "ApproximateReceiveCount" in expected:
+            assert message["Attributes"]["ApproximateReceiveCount"] == "1"
+
+
+def test_timestamps_are_epoch_milliseconds(sqs: Any, clock: ManualClock) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sent_at = clock.now()
+    response = sqs.send_message(QueueUrl=url, MessageBody="x")
+    assert response["ResponseMetadata"]["RequestId"]
+    clock.advance(2.5)
+    message = receive(
+        sqs, url, AttributeNames=["ApproximateFirstReceiveTimestamp", "SentTimestamp"]
+    )[0]
+    assert int(message["Attributes"]["SentTimestamp"]) == int(sent_at * 1000)
+    assert int(message["Attributes"]["ApproximateFirstReceiveTimestamp"]) == int(
+        (sent_at + 2.5) * 1000
+    )
+
+
+def test_trace_header_is_returned_only_when_asked_for(sqs: Any) -> None:
+    """AWS returns AWSTraceHeader in the message's Attributes, not as MessageSystemAttributes."""
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    header = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+    sent = sqs.send_message(
+        QueueUrl=url,
+        MessageBody="x",
+        MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": header}},
+    )
+    assert "MD5OfMessageSystemAttributes" in sent
+    plain = receive(sqs, url, VisibilityTimeout=0)[0]
+    assert "Attributes" not in plain
+    other = receive(sqs, url, MessageSystemAttributeNames=["SenderId"], VisibilityTimeout=0)[0]
+    assert "AWSTraceHeader" not in other["Attributes"]
+    asked = receive(sqs, url, MessageSystemAttributeNames=["AWSTraceHeader"], VisibilityTimeout=0)
+    assert asked[0]["Attributes"] == {"AWSTraceHeader": header}
+    every = receive(sqs, url, AttributeNames=["All"], MessageAttributeNames=["All"])[0]
+    assert every["Attributes"]["AWSTraceHeader"] == header
+
+
+@pytest.mark.parametrize("count", [0, 11])
+def test_max_number_of_messages_must_be_1_to_10(sqs: Any, count: int) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count)
+    assert error_code(excinfo) == "InvalidParameterValue"
+
+
+@pytest.mark.parametrize("wait", [-1, 21])
+def test_wait_time_seconds_must_be_0_to_20(sqs: Any, wait: int) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait)
+    assert error_code(excinfo) == "InvalidParameterValue"
+
+
+# long polling (real seconds)
+
+
+def timed(call: Callable[[], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], float]:
+    began = time.monotonic()
+    result = call()
+    return result, time.monotonic() - began
+
+
+def test_receive_with_zero_wait_on_an_empty_queue_returns_at_once(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"ReceiveMessageWaitTimeSeconds": "20"})[
+        "QueueUrl"
+    ]
+    messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=0))
+    assert messages == []
+    assert took < 2
+
+
+def test_long_poll_on_an_empty_queue_waits_wait_time_seconds(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=1))
+    assert messages == []
+    assert 0.9 <= took < 5
+
+
+def test_queue_receive_wait_time_is_the_default_long_poll(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"ReceiveMessageWaitTimeSeconds": "1"})[
+        "QueueUrl"
+    ]
+    messages, took = timed(lambda: receive(sqs, url))
+    assert messages == []
+    assert 0.9 <= took < 5
+
+
+def test_long_poll_returns_as_soon_as_a_message_is_sent(
+    sqs: Any, client: Callable[..., Any]
+) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sender = client("sqs")
+    timer = threading.Timer(0.3, lambda: sender.send_message(QueueUrl=url, MessageBody="hi"))
+    timer.start()
+    try:
+        messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=10))
+    finally:
+        timer.join()
+    assert [m["Body"] for m in messages] == ["hi"]
+    assert took < 5
+
+
+def test_long_poll_returns_a_message_whose_visibility_expires_while_waiting(
+    sqs: Any, clock: ManualClock
+) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="back")
+    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=1)
+    timer = threading.Timer(0.3, clock.advance, args=(1,))
+    timer.start()
+    try:
+        messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=10))
+    finally:
+        timer.join()
+    assert [m["Body"] for m in messages] == ["back"]
+    assert took < 5
+
+
+# visibility
+
+
+def test_a_received_message_is_in_flight_until_its_visibility_timeout(
+    sqs: Any, clock: ManualClock
+) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="a")
+    sqs.send_message(QueueUrl=url, MessageBody="b")
+    assert counts(sqs, url) == (2, 0, 0)
+    assert len(receive(sqs, url)) == 1
+    assert counts(sqs, url) == (1, 1, 0)
+    clock.advance(2)
+    assert counts(sqs, url) == (2, 0, 0)
+
+
+def test_receive_with_visibility_timeout_zero_leaves_the_message_visible(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    assert len(receive(sqs, url, VisibilityTimeout=0)) == 1
+    assert counts(sqs, url) == (1, 0, 0)
+
+
+def test_change_message_visibility_sets_a_new_timeout_from_now(
+    sqs: Any, clock: ManualClock
+) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    clock.advance(1)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=2)
+    clock.advance(1.5)
+    assert counts(sqs, url) == (0, 1, 0)  # the queue's 2 s alone would have ended
+    clock.advance(0.5)
+    assert counts(sqs, url) == (1, 0, 0)
+    again = receive(sqs, url)[0]["ReceiptHandle"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again)
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_visibility_cannot_be_extended_past_12_hours_from_the_receive(
+    sqs: Any, clock: ManualClock
+) -> None:
+    """AWS: "If you try to extend the visibility timeout beyond 12 hours, your request is
+    rejected" -- 12 hours counted from the receive, not from the ChangeMessageVisibility."""
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=360)
+    clock.advance(300)
+    with pytest.raises(ClientError) as excinfo:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43200)
+    assert error_code(excinfo) == "InvalidParameterValue"
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=42900)
+
+
+def test_change_visibility_with_an_unknown_receipt_handle(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle="unknown-stuff", VisibilityTimeout=432
+        )
+    assert error_code(excinfo) == "ReceiptHandleIsInvalid"
+
+
+def test_change_visibility_with_a_superseded_receipt_handle_changes_nothing(
+    sqs: Any, clock: ManualClock
+) -> None:
+    """Only the latest receive's handle controls the message (moto lets an old one win)."""
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    old = receive(sqs, url)[0]["ReceiptHandle"]
+    clock.advance(30)
+    new = receive(sqs, url)[0]["ReceiptHandle"]
+    assert new != old
+    with pytest.raises(ClientError) as excinfo:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=old, VisibilityTimeout=100)
+    assert error_code(excinfo) == "InvalidParameterValue"
+    batch = sqs.change_message_visibility_batch(
+        QueueUrl=url, Entries=[{"Id": "old", "ReceiptHandle": old, "VisibilityTimeout": 100}]
+    )
+    assert [f["Id"] for f in batch["Failed"]] == ["old"]
+    clock.advance(30)
+    assert len(receive(sqs, url)) == 1  # back after the new handle's 30 s, not 100 s
+
+
+def test_change_visibility_batch_hides_each_entry(sqs: Any, clock: ManualClock) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    for body in ["a", "b", "c"]:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    taken = receive(sqs, url, MaxNumberOfMessages=2)
+    response = sqs.change_message_visibility_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": f"e{i}", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 43000}
+            for i, m in enumerate(taken)
+        ],
+    )
+    assert sorted(e["Id"] for e in response["Successful"]) == ["e0", "e1"]
+    assert response["Failed"] == []
+    clock.advance(7200)
+    assert len(receive(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=0)) == 1
+    clock.advance(43000)
+    assert len(receive(sqs, url, MaxNumberOfMessages=10)) == 3
+
+
+# deleting
+
+
+def test_delete_with_the_latest_handle_after_the_timeout_still_deletes(
+    sqs: Any, clock: ManualClock
+) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    clock.advance(2)
+    assert counts(sqs, url) == (1, 0, 0)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_delete_with_an_invalid_receipt_handle(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-existing")
+    assert error_code(excinfo) == "ReceiptHandleIsInvalid"
+
+
+def test_deleting_twice_with_the_same_handle_succeeds(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_delete_with_a_superseded_handle_succeeds_but_keeps_the_message(sqs: Any) -> None:
+    """AWS DeleteMessage: without the most recent ReceiptHandle "the request succeeds, but
+    the message will not be deleted" (moto deletes it)."""
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    first = receive(sqs, url)[0]["ReceiptHandle"]
+    second = receive(sqs, url)[0]["ReceiptHandle"]
+    assert first != second
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first)
+    latest = receive(sqs, url)[0]["ReceiptHandle"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=latest)
+    assert receive(sqs, url) == []
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=second)  # a deleted message: still success
+
+
+def test_delete_message_batch_deletes_the_listed_messages(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    for body in ["1", "2", "3"]:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    taken = receive(sqs, url, MaxNumberOfMessages=2)
+    response = sqs.delete_message_batch(
+        QueueUrl=url,
+        Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in taken],
+    )
+    assert len(response["Successful"]) == 2
+    assert counts(sqs, url) == (1, 0, 0)
+
+
+def test_delete_message_batch_with_repeated_ids_deletes_nothing(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    message = receive(sqs, url, VisibilityTimeout=0)[0]
+    entry = {"Id": message["MessageId"], "ReceiptHandle": message["ReceiptHandle"]}
+    with pytest.raises(ClientError) as excinfo:
+        sqs.delete_message_batch(QueueUrl=url, Entries=[entry, entry])
+    assert error_code(excinfo) == "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+    assert counts(sqs, url) == (1, 0, 0)
+
+
+def test_delete_message_batch_reports_invalid_handles_per_entry(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    message = receive(sqs, url, VisibilityTimeout=0)[0]
+    response = sqs.delete_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "fake-1", "ReceiptHandle": "fake-receipt-handle-1"},
+            {"Id": "real", "ReceiptHandle": message["ReceiptHandle"]},
+            {"Id": "fake-2", "ReceiptHandle": "fake-receipt-handle-2"},
+        ],
+    )
+    assert response["Successful"] == [{"Id": "real"}]
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in response["Failed"]] == [
+        ("fake-1", "ReceiptHandleIsInvalid", True),
+        ("fake-2", "ReceiptHandleIsInvalid", True),
+    ]
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+# send batches
+
+
+BAD_BATCHES: dict[str, tuple[list[dict[str, Any]], str]] = {
+    "empty": ([], "AWS.SimpleQueueService.EmptyBatchRequest"),
+    "empty-id": ([{"Id": "", "MessageBody": "b"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
+    "bad-characters": (
+        [{"Id": ".!@#$%^&*()+=", "MessageBody": "b"}],
+        "AWS.SimpleQueueService.InvalidBatchEntryId",
+    ),
+    "id-too-long": (
+        [{"Id": "i" * 81, "MessageBody": "b"}],
+        "AWS.SimpleQueueService.InvalidBatchEntryId",
+    ),
+    "repeated-id": (
+        [{"Id": i, "MessageBody": "b"} for i in ["id_1", "id_2", "id_2", "id_1"]],
+        "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+    ),
+    "eleven": (
+        [{"Id": f"id_{i}", "MessageBody": "b"} for i in range(11)],
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+    ),
+    "too-long": (
+        [{"Id": f"id_{i}", "MessageBody": "b" * 600_000} for i in range(2)],
+        "AWS.SimpleQueueService.BatchRequestTooLong",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BATCHES))
+def test_send_message_batch_request_errors_send_nothing(sqs: Any, case: str) -> None:
+    entries, code = BAD_BATCHES[case]
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert error_code(excinfo) == code
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_send_message_batch_fails_only_the_entry_with_a_bad_delay(
+    sqs: Any, clock: ManualClock
+) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    response = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {
+                "Id": "ok",
+                "MessageBody": "body_1",
+                "DelaySeconds": 3,
+                "MessageAttributes": {"a": {"DataType": "String", "StringValue": "v"}},
+            },
+            {"Id": "too_late", "MessageBody": "body_2", "DelaySeconds": 1800},
+        ],
+    )
+    assert [e["Id"] for e in response["Successful"]] == ["ok"]
+    assert [(f["Id"], f["Code"]) for f in response["Failed"]] == [
+        ("too_late", "InvalidParameterValue")
+    ]
+    clock.advance(3)
+    messages = receive(sqs, url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    assert [m["Body"] for m in messages] == ["body_1"]
+    assert messages[0]["MessageAttributes"] == {"a": {"DataType": "String", "StringValue": "v"}}
