@@ -22,7 +22,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m gearbox.demo
+	$(BIN)/python examples/hello_queue.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/sqs.py

@@ -209,10 +209,10 @@ def test_retention_counts_from_the_send_not_from_queue_creation(
     ("kwargs", "expected"),
     [
         ({}, None),
-        ({"MessageAttributeNames": ["Custom1"]}, {"Custom1"}),
-        ({"MessageAttributeNames": ["All"]}, {"Custom1", "Custom2", "Other"}),
-        ({"MessageAttributeNames": [".*"]}, {"Custom1", "Custom2", "Other"}),
-        ({"MessageAttributeNames": ["Custom.*"]}, {"Custom1", "Custom2"}),
+        ({"MessageAttributeNames": ["Custom.one"]}, {"Custom.one"}),
+        ({"MessageAttributeNames": ["All"]}, {"Custom.one", "Custom.two", "Other"}),
+        ({"MessageAttributeNames": [".*"]}, {"Custom.one", "Custom.two", "Other"}),
+        ({"MessageAttributeNames": ["Custom.*"]}, {"Custom.one", "Custom.two"}),
         ({"MessageAttributeNames": ["Absent"]}, None),
     ],
     ids=["none", "one-name", "All", "dot-star", "prefix", "absent"],
@@ -223,7 +223,7 @@ def test_message_attribute_names_select_what_a_receive_returns(
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     given = {
         name: {"DataType": "String", "StringValue": name.lower()}
-        for name in ["Custom1", "Custom2", "Other"]
+        for name in ["Custom.one", "Custom.two", "Other"]
     }
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=given)
     message = receive(sqs, url, **kwargs)[0]

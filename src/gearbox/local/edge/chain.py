@@ -16,6 +16,8 @@ stage into ``Chain.stages`` at the place marked above, nothing else changes.
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -26,11 +28,20 @@ from gearbox.local.edge.messages import Request, Response
 from gearbox.local.edge.operations import resolve_operation
 from gearbox.local.edge.scope import credential_scope
 
+log = logging.getLogger(__name__)
+
 
 class Service(Protocol):
     """A service the edge can dispatch to: Gearbox's own, or the backend."""
 
     async def handle(self, exchange: Exchange) -> Response: ...
+
+
+class OwnedService(Service, Protocol):
+    """A service Gearbox implements. ``target_prefix`` (``AmazonSQS``) claims unsigned
+    JSON-protocol requests, which carry no credential scope to name the service."""
+
+    target_prefix: str
 
 
 @dataclass
@@ -70,11 +81,15 @@ async def resolve(exchange: Exchange) -> None:
 class Dispatcher:
     """The last stage: hand the exchange to the service that owns it."""
 
-    def __init__(self, owned: Mapping[str, Service], backend: Service) -> None:
+    def __init__(self, owned: Mapping[str, OwnedService], backend: Service) -> None:
         self._owned = dict(owned)
+        self._by_target = {s.target_prefix: name for name, s in owned.items()}
         self._backend = backend
 
     async def __call__(self, exchange: Exchange) -> None:
+        if exchange.service is None:
+            prefix = exchange.request.header("x-amz-target").partition(".")[0]
+            exchange.service = self._by_target.get(prefix)
         service = self._owned.get(exchange.service or "", self._backend)
         exchange.response = await service.handle(exchange)
 
@@ -88,14 +103,30 @@ class Chain:
 
     async def handle(self, request: Request) -> Response:
         exchange = Exchange(request=request, default_region=self._default_region)
-        for stage in self.stages:
-            await stage(exchange)
-            if exchange.response is not None:
-                return exchange.response
-        return Response(500, body=b"no stage of the chain answered")
+        try:
+            for stage in self.stages:
+                await stage(exchange)
+                if exchange.response is not None:
+                    return exchange.response
+        except Exception:  # a bug of Gearbox's: answer as AWS does, and log it
+            log.exception("internal error on %s %s", request.method, request.path)
+            return _internal_failure(exchange, "Gearbox failed on this request; see its log.")
+        return _internal_failure(exchange, "no stage of the request chain answered")
 
 
-def build_chain(owned: Mapping[str, Service], backend: Service, default_region: str) -> Chain:
+def _internal_failure(exchange: Exchange, message: str) -> Response:
+    body = json.dumps({"__type": "InternalFailure", "message": message}).encode()
+    return Response(
+        500,
+        (
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("x-amzn-RequestId", exchange.request_id),
+        ),
+        body,
+    )
+
+
+def build_chain(owned: Mapping[str, OwnedService], backend: Service, default_region: str) -> Chain:
     return Chain(
         [parse_scope, resolve, Dispatcher(owned, backend)],
         default_region=default_region,

@@ -200,6 +200,8 @@ class Messaging:
         raw = entry.get("DelaySeconds")
         if raw is None:
             return queue.integer("DelaySeconds")
+        if queue.fifo and str(raw) == "0":  # AWS accepts an explicit 0 on FIFO queues
+            return queue.integer("DelaySeconds")
         if queue.fifo:
             raise invalid_parameter(
                 "DelaySeconds",
@@ -267,7 +269,7 @@ class Messaging:
             )
             out = []
             for message in picked:
-                receipt = secrets.token_hex(8)
+                receipt = f"{secrets.token_hex(8)}-{now!r}"  # the receive time caps visibility
                 self._store.mark_received(message.seq, receipt, now, now + visibility)
                 message.receive_count += 1
                 if message.first_receive is None:
@@ -402,6 +404,13 @@ class Messaging:
             )
         if found[0] <= now:
             raise SqsError("MessageNotInflight", "The message referred to isn't in flight.")
+        received = _received_at(receipt)
+        if received is not None and now + seconds > received + 43_200:
+            raise invalid_parameter(
+                "VisibilityTimeout",
+                seconds,
+                "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+            )
         self._store.set_visible_at(seq, now + seconds)
         if seconds == 0:
             self._notify(queue)
@@ -465,6 +474,14 @@ class Messaging:
 def _encode_handle(queue_id: int, seq: int, receipt: str) -> str:
     raw = f"gearbox:{queue_id}:{seq}:{receipt}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _received_at(receipt: str) -> float | None:
+    """When the receive that issued ``receipt`` happened (None for receipts without a time)."""
+    try:
+        return float(receipt.partition("-")[2])
+    except ValueError:
+        return None
 
 
 def _decode_handle(handle: str) -> tuple[int, int, str] | None:

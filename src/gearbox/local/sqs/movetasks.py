@@ -125,8 +125,13 @@ class MoveTasks:
     def listing(self, source_arn: str, max_results: int) -> list[MoveTask]:
         if not 1 <= max_results <= 10:
             raise invalid_parameter("MaxResults", max_results, "Must be between 1 and 10.")
+        if self._registry.by_arn(source_arn) is None:
+            raise SqsError(
+                "ResourceNotFoundException",
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
         found = [t for t in self._tasks.values() if t.source.arn == source_arn]
-        return sorted(found, key=lambda t: t.started, reverse=True)[:max_results]
+        return found[::-1][:max_results]  # newest first: tasks are kept in start order
 
     async def _run(self, task: MoveTask) -> None:
         after = 0

@@ -44,6 +44,8 @@ Operation = Callable[[Exchange, dict[str, Any]], Awaitable[dict[str, Any]]]
 class SqsService:
     """Gearbox's SQS: owns the store and answers the JSON protocol."""
 
+    target_prefix = "AmazonSQS"
+
     def __init__(self, db_path: Path, clock: Clock, account: str) -> None:
         self._store = Store(db_path)
         self._clock = clock
