@@ -73,23 +73,13 @@ def test_send_without_attributes_returns_only_the_body_checksum(sqs: Any) -> Non
     assert "MessageAttributes" not in message
 
 
-ATTRIBUTE_SETS: dict[str, dict[str, dict[str, Any]]] = {
-    "number": {"SOME_Valid.attribute-Name": {"DataType": "Number", "StringValue": "1493147359900"}},
-    "labels": {
+def test_attribute_checksum_covers_custom_type_labels(sqs: Any) -> None:
+    """``Number.java.lang.Long``-style labels are part of the digest, on send and receive."""
+    given = {
         "id": {"DataType": "String", "StringValue": "2018fc74-4f77-1a5a-1be0-c2d037d5052b"},
-        "contentType": {"DataType": "String", "StringValue": "application/json"},
+        "contentType": {"DataType": "String.json", "StringValue": "application/json"},
         "timestamp": {"DataType": "Number.java.lang.Long", "StringValue": "1602845432024"},
-    },
-    "binary": {
-        "mybin": {"DataType": "Binary", "BinaryValue": b"\x00kek\xff"},
-        "note": {"DataType": "String.custom", "StringValue": "somevalue"},
-    },
-}
-
-
-@pytest.mark.parametrize("name", sorted(ATTRIBUTE_SETS))
-def test_attribute_checksum_on_send_and_receive(sqs: Any, name: str) -> None:
-    given = ATTRIBUTE_SETS[name]
+    }
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sent = sqs.send_message(QueueUrl=url, MessageBody="derp", MessageAttributes=given)
     assert sent["MD5OfMessageAttributes"] == md5_of_attributes(given)
@@ -118,30 +108,6 @@ def test_xml_in_a_string_attribute_round_trips(sqs: Any) -> None:
     assert message["MessageAttributes"] == given
 
 
-def test_attribute_names_outside_the_allowed_characters_are_rejected(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    with pytest.raises(ClientError) as excinfo:
-        sqs.send_message(
-            QueueUrl=url,
-            MessageBody="x",
-            MessageAttributes={"öther_encodings": {"DataType": "String", "StringValue": "s"}},
-        )
-    assert error_code(excinfo) == "InvalidParameterValue"
-    assert counts(sqs, url) == (0, 0, 0)
-
-
-def test_attribute_data_type_must_start_with_string_number_or_binary(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    with pytest.raises(ClientError) as excinfo:
-        sqs.send_message(
-            QueueUrl=url,
-            MessageBody="x",
-            MessageAttributes={"timestamp": {"DataType": "InvalidNumber", "StringValue": "1"}},
-        )
-    assert error_code(excinfo) == "InvalidParameterValue"
-    assert "Binary, Number, and String" in excinfo.value.response["Error"]["Message"]
-
-
 def test_message_group_id_is_accepted_on_a_standard_queue(sqs: Any) -> None:
     """AWS: in standard queues MessageGroupId enables fair queues (moto still rejects it)."""
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
@@ -150,47 +116,7 @@ def test_message_group_id_is_accepted_on_a_standard_queue(sqs: Any) -> None:
     assert message["Attributes"] == {"MessageGroupId": "tenant-1"}
 
 
-@pytest.mark.parametrize(("limit", "size"), [(None, 1_048_577), (12345, 12346)])
-def test_a_body_over_the_maximum_message_size_is_rejected(
-    sqs: Any, limit: int | None, size: int
-) -> None:
-    given = {"MaximumMessageSize": str(limit)} if limit else {}
-    url = sqs.create_queue(QueueName="q", Attributes=given)["QueueUrl"]
-    with pytest.raises(ClientError) as excinfo:
-        sqs.send_message(QueueUrl=url, MessageBody="a" * size)
-    assert error_code(excinfo) == "InvalidParameterValue"
-    assert f"{size - 1} bytes" in excinfo.value.response["Error"]["Message"]
-    sqs.send_message(QueueUrl=url, MessageBody="a" * (size - 1))
-
-
-# delays and retention
-
-
-def test_a_delayed_message_is_hidden_until_its_delay_passes(sqs: Any, clock: ManualClock) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=3)
-    sqs.send_message(QueueUrl=url, MessageBody="now")
-    assert counts(sqs, url) == (1, 0, 1)
-    assert [m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=10)] == ["now"]
-    assert receive(sqs, url) == []
-    clock.advance(3)
-    assert [m["Body"] for m in receive(sqs, url)] == ["later"]
-
-
-def test_a_message_delay_of_zero_overrides_the_queue_delay(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q", Attributes={"DelaySeconds": "10"})["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=0)
-    assert len(receive(sqs, url, MaxNumberOfMessages=10)) == 1
-
-
-def test_messages_older_than_the_retention_period_are_dropped(sqs: Any, clock: ManualClock) -> None:
-    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="old")
-    clock.advance(30)
-    assert len(receive(sqs, url, VisibilityTimeout=0)) == 1
-    clock.advance(31)
-    assert receive(sqs, url) == []
-    assert counts(sqs, url) == (0, 0, 0)
+# retention
 
 
 def test_retention_counts_from_the_send_not_from_queue_creation(
@@ -208,14 +134,12 @@ def test_retention_counts_from_the_send_not_from_queue_creation(
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({}, None),
         ({"MessageAttributeNames": ["Custom.one"]}, {"Custom.one"}),
         ({"MessageAttributeNames": ["All"]}, {"Custom.one", "Custom.two", "Other"}),
         ({"MessageAttributeNames": [".*"]}, {"Custom.one", "Custom.two", "Other"}),
-        ({"MessageAttributeNames": ["Custom.*"]}, {"Custom.one", "Custom.two"}),
         ({"MessageAttributeNames": ["Absent"]}, None),
     ],
-    ids=["none", "one-name", "All", "dot-star", "prefix", "absent"],
+    ids=["one-name", "All", "dot-star", "absent"],
 )
 def test_message_attribute_names_select_what_a_receive_returns(
     sqs: Any, kwargs: dict[str, Any], expected: set[str] | None
@@ -293,21 +217,6 @@ def test_attribute_names_select_system_attributes(sqs: Any, name: str, expected:
             assert message["Attributes"]["ApproximateReceiveCount"] == "1"
 
 
-def test_timestamps_are_epoch_milliseconds(sqs: Any, clock: ManualClock) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    sent_at = clock.now()
-    response = sqs.send_message(QueueUrl=url, MessageBody="x")
-    assert response["ResponseMetadata"]["RequestId"]
-    clock.advance(2.5)
-    message = receive(
-        sqs, url, AttributeNames=["ApproximateFirstReceiveTimestamp", "SentTimestamp"]
-    )[0]
-    assert int(message["Attributes"]["SentTimestamp"]) == int(sent_at * 1000)
-    assert int(message["Attributes"]["ApproximateFirstReceiveTimestamp"]) == int(
-        (sent_at + 2.5) * 1000
-    )
-
-
 def test_trace_header_is_returned_only_when_asked_for(sqs: Any) -> None:
     """AWS returns AWSTraceHeader in the message's Attributes, not as MessageSystemAttributes."""
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
@@ -328,19 +237,10 @@ def test_trace_header_is_returned_only_when_asked_for(sqs: Any) -> None:
     assert every["Attributes"]["AWSTraceHeader"] == header
 
 
-@pytest.mark.parametrize("count", [0, 11])
-def test_max_number_of_messages_must_be_1_to_10(sqs: Any, count: int) -> None:
+def test_negative_wait_time_seconds_is_rejected(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     with pytest.raises(ClientError) as excinfo:
-        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count)
-    assert error_code(excinfo) == "InvalidParameterValue"
-
-
-@pytest.mark.parametrize("wait", [-1, 21])
-def test_wait_time_seconds_must_be_0_to_20(sqs: Any, wait: int) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    with pytest.raises(ClientError) as excinfo:
-        sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait)
+        sqs.receive_message(QueueUrl=url, WaitTimeSeconds=-1)
     assert error_code(excinfo) == "InvalidParameterValue"
 
 
@@ -362,37 +262,6 @@ def test_receive_with_zero_wait_on_an_empty_queue_returns_at_once(sqs: Any) -> N
     assert took < 2
 
 
-def test_long_poll_on_an_empty_queue_waits_wait_time_seconds(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=1))
-    assert messages == []
-    assert 0.9 <= took < 5
-
-
-def test_queue_receive_wait_time_is_the_default_long_poll(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q", Attributes={"ReceiveMessageWaitTimeSeconds": "1"})[
-        "QueueUrl"
-    ]
-    messages, took = timed(lambda: receive(sqs, url))
-    assert messages == []
-    assert 0.9 <= took < 5
-
-
-def test_long_poll_returns_as_soon_as_a_message_is_sent(
-    sqs: Any, client: Callable[..., Any]
-) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    sender = client("sqs")
-    timer = threading.Timer(0.3, lambda: sender.send_message(QueueUrl=url, MessageBody="hi"))
-    timer.start()
-    try:
-        messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=10))
-    finally:
-        timer.join()
-    assert [m["Body"] for m in messages] == ["hi"]
-    assert took < 5
-
-
 def test_long_poll_returns_a_message_whose_visibility_expires_while_waiting(
     sqs: Any, clock: ManualClock
 ) -> None:
@@ -411,26 +280,6 @@ def test_long_poll_returns_a_message_whose_visibility_expires_while_waiting(
 
 
 # visibility
-
-
-def test_a_received_message_is_in_flight_until_its_visibility_timeout(
-    sqs: Any, clock: ManualClock
-) -> None:
-    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="a")
-    sqs.send_message(QueueUrl=url, MessageBody="b")
-    assert counts(sqs, url) == (2, 0, 0)
-    assert len(receive(sqs, url)) == 1
-    assert counts(sqs, url) == (1, 1, 0)
-    clock.advance(2)
-    assert counts(sqs, url) == (2, 0, 0)
-
-
-def test_receive_with_visibility_timeout_zero_leaves_the_message_visible(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="x")
-    assert len(receive(sqs, url, VisibilityTimeout=0)) == 1
-    assert counts(sqs, url) == (1, 0, 0)
 
 
 def test_change_message_visibility_sets_a_new_timeout_from_now(
@@ -496,26 +345,6 @@ def test_change_visibility_with_a_superseded_receipt_handle_changes_nothing(
     assert len(receive(sqs, url)) == 1  # back after the new handle's 30 s, not 100 s
 
 
-def test_change_visibility_batch_hides_each_entry(sqs: Any, clock: ManualClock) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    for body in ["a", "b", "c"]:
-        sqs.send_message(QueueUrl=url, MessageBody=body)
-    taken = receive(sqs, url, MaxNumberOfMessages=2)
-    response = sqs.change_message_visibility_batch(
-        QueueUrl=url,
-        Entries=[
-            {"Id": f"e{i}", "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 43000}
-            for i, m in enumerate(taken)
-        ],
-    )
-    assert sorted(e["Id"] for e in response["Successful"]) == ["e0", "e1"]
-    assert response["Failed"] == []
-    clock.advance(7200)
-    assert len(receive(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=0)) == 1
-    clock.advance(43000)
-    assert len(receive(sqs, url, MaxNumberOfMessages=10)) == 3
-
-
 # deleting
 
 
@@ -529,50 +358,6 @@ def test_delete_with_the_latest_handle_after_the_timeout_still_deletes(
     assert counts(sqs, url) == (1, 0, 0)
     sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
     assert counts(sqs, url) == (0, 0, 0)
-
-
-def test_delete_with_an_invalid_receipt_handle(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    with pytest.raises(ClientError) as excinfo:
-        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-existing")
-    assert error_code(excinfo) == "ReceiptHandleIsInvalid"
-
-
-def test_deleting_twice_with_the_same_handle_succeeds(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="x")
-    handle = receive(sqs, url)[0]["ReceiptHandle"]
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
-    assert counts(sqs, url) == (0, 0, 0)
-
-
-def test_delete_with_a_superseded_handle_succeeds_but_keeps_the_message(sqs: Any) -> None:
-    """AWS DeleteMessage: without the most recent ReceiptHandle "the request succeeds, but
-    the message will not be deleted" (moto deletes it)."""
-    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="x")
-    first = receive(sqs, url)[0]["ReceiptHandle"]
-    second = receive(sqs, url)[0]["ReceiptHandle"]
-    assert first != second
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=first)
-    latest = receive(sqs, url)[0]["ReceiptHandle"]
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=latest)
-    assert receive(sqs, url) == []
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=second)  # a deleted message: still success
-
-
-def test_delete_message_batch_deletes_the_listed_messages(sqs: Any) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    for body in ["1", "2", "3"]:
-        sqs.send_message(QueueUrl=url, MessageBody=body)
-    taken = receive(sqs, url, MaxNumberOfMessages=2)
-    response = sqs.delete_message_batch(
-        QueueUrl=url,
-        Entries=[{"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in taken],
-    )
-    assert len(response["Successful"]) == 2
-    assert counts(sqs, url) == (1, 0, 0)
 
 
 def test_delete_message_batch_with_repeated_ids_deletes_nothing(sqs: Any) -> None:
@@ -609,63 +394,17 @@ def test_delete_message_batch_reports_invalid_handles_per_entry(sqs: Any) -> Non
 # send batches
 
 
-BAD_BATCHES: dict[str, tuple[list[dict[str, Any]], str]] = {
-    "empty": ([], "AWS.SimpleQueueService.EmptyBatchRequest"),
-    "empty-id": ([{"Id": "", "MessageBody": "b"}], "AWS.SimpleQueueService.InvalidBatchEntryId"),
-    "bad-characters": (
-        [{"Id": ".!@#$%^&*()+=", "MessageBody": "b"}],
-        "AWS.SimpleQueueService.InvalidBatchEntryId",
-    ),
-    "id-too-long": (
-        [{"Id": "i" * 81, "MessageBody": "b"}],
-        "AWS.SimpleQueueService.InvalidBatchEntryId",
-    ),
-    "repeated-id": (
-        [{"Id": i, "MessageBody": "b"} for i in ["id_1", "id_2", "id_2", "id_1"]],
-        "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
-    ),
-    "eleven": (
-        [{"Id": f"id_{i}", "MessageBody": "b"} for i in range(11)],
-        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
-    ),
-    "too-long": (
-        [{"Id": f"id_{i}", "MessageBody": "b" * 600_000} for i in range(2)],
-        "AWS.SimpleQueueService.BatchRequestTooLong",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_BATCHES))
-def test_send_message_batch_request_errors_send_nothing(sqs: Any, case: str) -> None:
-    entries, code = BAD_BATCHES[case]
+@pytest.mark.parametrize(
+    "entry_id", ["", ".!@#$%^&*()+=", "i" * 81], ids=["empty", "punctuation", "81-characters"]
+)
+def test_send_message_batch_entry_ids_are_checked(sqs: Any, entry_id: str) -> None:
+    """Ids: up to 80 alphanumeric characters, hyphens and underscores."""
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     with pytest.raises(ClientError) as excinfo:
-        sqs.send_message_batch(QueueUrl=url, Entries=entries)
-    assert error_code(excinfo) == code
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": "fine", "MessageBody": "a"}, {"Id": entry_id, "MessageBody": "b"}],
+        )
+    assert error_code(excinfo) == "AWS.SimpleQueueService.InvalidBatchEntryId"
     assert counts(sqs, url) == (0, 0, 0)
-
-
-def test_send_message_batch_fails_only_the_entry_with_a_bad_delay(
-    sqs: Any, clock: ManualClock
-) -> None:
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
-    response = sqs.send_message_batch(
-        QueueUrl=url,
-        Entries=[
-            {
-                "Id": "ok",
-                "MessageBody": "body_1",
-                "DelaySeconds": 3,
-                "MessageAttributes": {"a": {"DataType": "String", "StringValue": "v"}},
-            },
-            {"Id": "too_late", "MessageBody": "body_2", "DelaySeconds": 1800},
-        ],
-    )
-    assert [e["Id"] for e in response["Successful"]] == ["ok"]
-    assert [(f["Id"], f["Code"]) for f in response["Failed"]] == [
-        ("too_late", "InvalidParameterValue")
-    ]
-    clock.advance(3)
-    messages = receive(sqs, url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
-    assert [m["Body"] for m in messages] == ["body_1"]
-    assert messages[0]["MessageAttributes"] == {"a": {"DataType": "String", "StringValue": "v"}}
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "i" * 80, "MessageBody": "a"}])

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +50,6 @@ class Exchange:
     request: Request
     default_region: str
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started: float = field(default_factory=time.perf_counter)
     access_key: str | None = None
     region: str = ""
     service: str | None = None

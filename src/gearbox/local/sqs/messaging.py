@@ -404,8 +404,7 @@ class Messaging:
             )
         if found[0] <= now:
             raise SqsError("MessageNotInflight", "The message referred to isn't in flight.")
-        received = _received_at(receipt)
-        if received is not None and now + seconds > received + 43_200:
+        if now + seconds > _received_at(receipt) + 43_200:
             raise invalid_parameter(
                 "VisibilityTimeout",
                 seconds,
@@ -476,12 +475,10 @@ def _encode_handle(queue_id: int, seq: int, receipt: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _received_at(receipt: str) -> float | None:
-    """When the receive that issued ``receipt`` happened (None for receipts without a time)."""
-    try:
-        return float(receipt.partition("-")[2])
-    except ValueError:
-        return None
+def _received_at(receipt: str) -> float:
+    """When the receive that issued ``receipt`` happened: every receive stamps its time into
+    the receipt it stores, and callers compare a handle's receipt with the stored one first."""
+    return float(receipt.partition("-")[2])
 
 
 def _decode_handle(handle: str) -> tuple[int, int, str] | None:
