@@ -16,36 +16,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gearbox.clock import ManualClock
-
-
-def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(excinfo.value.response["Error"]["Code"])
+from tests.functional.sqs_helpers import arn_of, counts, error_code
 
 
 def make_queue(sqs: Any, name: str = "q", **attributes: str) -> str:
     return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
 
 
-def arn_of(sqs: Any, url: str) -> str:
-    return str(
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-    )
-
-
 def receive(sqs: Any, url: str, count: int = 10, **kwargs: Any) -> list[dict[str, Any]]:
     return list(
         sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=count, **kwargs).get("Messages", [])
-    )
-
-
-def counts(sqs: Any, url: str) -> tuple[int, int, int]:
-    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return (
-        int(a["ApproximateNumberOfMessages"]),
-        int(a["ApproximateNumberOfMessagesNotVisible"]),
-        int(a["ApproximateNumberOfMessagesDelayed"]),
     )
 
 

@@ -16,20 +16,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.functional.sqs_helpers import arn_of, error_code
+
 ACCOUNT = "123456789012"
-
-
-def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(excinfo.value.response["Error"]["Code"])
 
 
 def attributes(sqs: Any, url: str, *names: str) -> dict[str, str]:
     response = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"])
     return dict(response.get("Attributes", {}))
-
-
-def arn_of(sqs: Any, url: str) -> str:
-    return attributes(sqs, url, "QueueArn")["QueueArn"]
 
 
 def missing_url(sqs: Any) -> str:

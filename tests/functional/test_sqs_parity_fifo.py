@@ -16,21 +16,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gearbox.clock import ManualClock
+from tests.functional.sqs_helpers import arn_of, error_code, receive_raw
 
 FIFO = {"FifoQueue": "true"}
 CONTENT_DEDUP = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
-
-
-def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(excinfo.value.response["Error"]["Code"])
-
-
-def arn_of(sqs: Any, url: str) -> str:
-    return str(
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-    )
 
 
 def visible(sqs: Any, url: str) -> int:
@@ -38,13 +27,11 @@ def visible(sqs: Any, url: str) -> int:
     return int(got["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def receive(sqs: Any, url: str, **kwargs: Any) -> list[dict[str, Any]]:
-    return list(sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", []))
-
-
 def bodies(sqs: Any, url: str) -> list[str]:
     """Every visible body, leaving the messages visible."""
-    return sorted(m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=0))
+    return sorted(
+        m["Body"] for m in receive_raw(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    )
 
 
 def rejected_entry_code(sqs: Any, url: str, entries: list[dict[str, Any]]) -> str:
@@ -77,7 +64,7 @@ def test_fifo_attribute_names_select_system_attributes(sqs: Any, name: str) -> N
     sent = sqs.send_message(
         QueueUrl=url, MessageBody="x", MessageDeduplicationId="123", MessageGroupId="456"
     )
-    message = receive(sqs, url, AttributeNames=[name], MaxNumberOfMessages=2)[0]
+    message = receive_raw(sqs, url, AttributeNames=[name], MaxNumberOfMessages=2)[0]
     got = message["Attributes"]
     assert set(got) == (set(FIFO_ATTRIBUTE_NAMES) if name == "All" else {name})
     assert "MD5OfMessageAttributes" not in message
@@ -107,7 +94,7 @@ def test_fifo_send_batch_keeps_each_entry_group_dedup_id_and_attributes(sqs: Any
     response = sqs.send_message_batch(QueueUrl=url, Entries=entries)
     assert sorted(e["Id"] for e in response["Successful"]) == ["id_1", "id_2"]
     assert all(e["SequenceNumber"] for e in response["Successful"])
-    messages = receive(
+    messages = receive_raw(
         sqs,
         url,
         MaxNumberOfMessages=10,
@@ -198,7 +185,7 @@ def test_an_explicit_deduplication_id_overrides_content_based_deduplication(
     sqs.send_message(
         QueueUrl=url, MessageBody=body_2, MessageDeduplicationId=dedup_2, MessageGroupId="2"
     )
-    assert len(receive(sqs, url, MaxNumberOfMessages=2)) == expected
+    assert len(receive_raw(sqs, url, MaxNumberOfMessages=2)) == expected
 
 
 def test_an_explicit_id_equal_to_an_earlier_body_hash_is_a_duplicate(sqs: Any) -> None:
@@ -208,7 +195,7 @@ def test_an_explicit_id_equal_to_an_earlier_body_hash_is_a_duplicate(sqs: Any) -
     sqs.send_message(
         QueueUrl=url, MessageBody="second", MessageGroupId="2", MessageDeduplicationId=sha256
     )
-    assert [m["Body"] for m in receive(sqs, url, MaxNumberOfMessages=2)] == ["first"]
+    assert [m["Body"] for m in receive_raw(sqs, url, MaxNumberOfMessages=2)] == ["first"]
 
 
 # message groups
@@ -225,12 +212,12 @@ def fifo_queue(sqs: Any, bodies_by_group: list[tuple[str, str]], **attributes: s
 
 def test_visibility_zero_gives_the_group_head_back_first(sqs: Any) -> None:
     url = fifo_queue(sqs, [("message-1", "group"), ("message-2", "group")])
-    head = receive(sqs, url)[0]
-    assert receive(sqs, url, WaitTimeSeconds=0) == []
+    head = receive_raw(sqs, url)[0]
+    assert receive_raw(sqs, url, WaitTimeSeconds=0) == []
     sqs.change_message_visibility(
         QueueUrl=url, ReceiptHandle=head["ReceiptHandle"], VisibilityTimeout=0
     )
-    assert [m["MessageId"] for m in receive(sqs, url)] == [head["MessageId"]]
+    assert [m["MessageId"] for m in receive_raw(sqs, url)] == [head["MessageId"]]
 
 
 def test_fifo_change_visibility_batch(sqs: Any, clock: ManualClock) -> None:
@@ -238,7 +225,7 @@ def test_fifo_change_visibility_batch(sqs: Any, clock: ManualClock) -> None:
         sqs, [("msg1", "group1"), ("msg2", "group2"), ("msg3", "group3")], VisibilityTimeout="30"
     )
     clock.advance(60)
-    taken = receive(sqs, url, MaxNumberOfMessages=2)
+    taken = receive_raw(sqs, url, MaxNumberOfMessages=2)
     assert len(taken) == 2
     response = sqs.change_message_visibility_batch(
         QueueUrl=url,
@@ -249,11 +236,11 @@ def test_fifo_change_visibility_batch(sqs: Any, clock: ManualClock) -> None:
     )
     assert len(response["Successful"]) == 2
     clock.advance(2 * 3600)
-    assert len(receive(sqs, url, MaxNumberOfMessages=3)) == 1
+    assert len(receive_raw(sqs, url, MaxNumberOfMessages=3)) == 1
     clock.advance(2 * 3600)
-    assert len(receive(sqs, url, MaxNumberOfMessages=3)) == 1
+    assert len(receive_raw(sqs, url, MaxNumberOfMessages=3)) == 1
     clock.advance(20 * 3600)
-    assert len(receive(sqs, url, MaxNumberOfMessages=3)) == 3
+    assert len(receive_raw(sqs, url, MaxNumberOfMessages=3)) == 3
 
 
 def test_purge_releases_a_group_held_by_an_in_flight_message(sqs: Any) -> None:
@@ -261,12 +248,12 @@ def test_purge_releases_a_group_held_by_an_in_flight_message(sqs: Any) -> None:
     sqs.send_message(
         QueueUrl=url, MessageBody="first", MessageGroupId="test", MessageDeduplicationId="first"
     )
-    assert len(receive(sqs, url)) == 1
+    assert len(receive_raw(sqs, url)) == 1
     sqs.purge_queue(QueueUrl=url)
     sqs.send_message(
         QueueUrl=url, MessageBody="second", MessageGroupId="test", MessageDeduplicationId="second"
     )
-    assert [m["Body"] for m in receive(sqs, url)] == ["second"]
+    assert [m["Body"] for m in receive_raw(sqs, url)] == ["second"]
 
 
 # message move tasks (DLQ redrive)
@@ -290,7 +277,7 @@ def to_dlq(sqs: Any, source: str, items: list[str], **send: Any) -> None:
     for body in items:
         sqs.send_message(QueueUrl=source, MessageBody=body, **send)
     for _ in range(len(items) + 1):
-        receive(sqs, source, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        receive_raw(sqs, source, MaxNumberOfMessages=10, VisibilityTimeout=0)
 
 
 def settled(sqs: Any, source_arn: str) -> dict[str, Any]:
@@ -335,7 +322,7 @@ def test_move_task_back_to_the_source_keeps_message_attributes(sqs: Any) -> None
     task = settled(sqs, dlq_arn)
     assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 1)
     assert "DestinationArn" not in task
-    messages = receive(
+    messages = receive_raw(
         sqs,
         source,
         MessageAttributeNames=["All"],
@@ -369,7 +356,7 @@ def test_fifo_move_task_keeps_the_message_group(sqs: Any) -> None:
     assert bodies(sqs, source) == []
     sqs.start_message_move_task(SourceArn=dlq_arn)
     assert settled(sqs, dlq_arn)["Status"] == "COMPLETED"
-    messages = receive(sqs, source, MessageSystemAttributeNames=["MessageGroupId"])
+    messages = receive_raw(sqs, source, MessageSystemAttributeNames=["MessageGroupId"])
     assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in messages] == [
         ("message-1", "group-1")
     ]

@@ -18,24 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gearbox.clock import ManualClock
-
-
-def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(excinfo.value.response["Error"]["Code"])
-
-
-def counts(sqs: Any, url: str) -> tuple[int, int, int]:
-    """(visible, in flight, delayed)."""
-    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return (
-        int(got["ApproximateNumberOfMessages"]),
-        int(got["ApproximateNumberOfMessagesNotVisible"]),
-        int(got["ApproximateNumberOfMessagesDelayed"]),
-    )
-
-
-def receive(sqs: Any, url: str, **kwargs: Any) -> list[dict[str, Any]]:
-    return list(sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", []))
+from tests.functional.sqs_helpers import counts, error_code, receive_raw
 
 
 def md5_of_attributes(attributes: dict[str, dict[str, Any]]) -> str:
@@ -67,7 +50,7 @@ def test_send_without_attributes_returns_only_the_body_checksum(sqs: Any) -> Non
     assert sent["MD5OfMessageBody"] == hashlib.md5(b"derp", usedforsecurity=False).hexdigest()
     assert "MD5OfMessageAttributes" not in sent
     assert sent["MessageId"].strip() == sent["MessageId"]
-    message = receive(sqs, url)[0]
+    message = receive_raw(sqs, url)[0]
     assert "MD5OfMessageAttributes" not in message
     assert "Attributes" not in message
     assert "MessageAttributes" not in message
@@ -83,7 +66,7 @@ def test_attribute_checksum_covers_custom_type_labels(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sent = sqs.send_message(QueueUrl=url, MessageBody="derp", MessageAttributes=given)
     assert sent["MD5OfMessageAttributes"] == md5_of_attributes(given)
-    message = receive(sqs, url, MessageAttributeNames=["All"])[0]
+    message = receive_raw(sqs, url, MessageAttributeNames=["All"])[0]
     assert message["MessageAttributes"] == given
     assert message["MD5OfMessageAttributes"] == md5_of_attributes(given)
 
@@ -96,7 +79,7 @@ def test_attribute_checksum_covers_custom_type_labels(sqs: Any) -> None:
 def test_bodies_round_trip_unchanged(sqs: Any, body: str) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=body)
-    assert receive(sqs, url)[0]["Body"] == body
+    assert receive_raw(sqs, url)[0]["Body"] == body
 
 
 def test_xml_in_a_string_attribute_round_trips(sqs: Any) -> None:
@@ -104,7 +87,7 @@ def test_xml_in_a_string_attribute_round_trips(sqs: Any) -> None:
     payload = '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>'
     given = {"Payload": {"DataType": "String", "StringValue": payload}}
     sqs.send_message(QueueUrl=url, MessageBody="feed", MessageAttributes=given)
-    message = receive(sqs, url, MessageAttributeNames=["Payload"])[0]
+    message = receive_raw(sqs, url, MessageAttributeNames=["Payload"])[0]
     assert message["MessageAttributes"] == given
 
 
@@ -112,7 +95,7 @@ def test_message_group_id_is_accepted_on_a_standard_queue(sqs: Any) -> None:
     """AWS: in standard queues MessageGroupId enables fair queues (moto still rejects it)."""
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="tenant-1")
-    message = receive(sqs, url, MessageSystemAttributeNames=["MessageGroupId"])[0]
+    message = receive_raw(sqs, url, MessageSystemAttributeNames=["MessageGroupId"])[0]
     assert message["Attributes"] == {"MessageGroupId": "tenant-1"}
 
 
@@ -125,7 +108,7 @@ def test_retention_counts_from_the_send_not_from_queue_creation(
     url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
     clock.advance(120)
     sqs.send_message(QueueUrl=url, MessageBody="fresh")
-    assert len(receive(sqs, url)) == 1
+    assert len(receive_raw(sqs, url)) == 1
 
 
 # receive parameters and the attributes it returns
@@ -150,7 +133,7 @@ def test_message_attribute_names_select_what_a_receive_returns(
         for name in ["Custom.one", "Custom.two", "Other"]
     }
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=given)
-    message = receive(sqs, url, **kwargs)[0]
+    message = receive_raw(sqs, url, **kwargs)[0]
     if expected is None:
         assert "MessageAttributes" not in message
         assert "MD5OfMessageAttributes" not in message
@@ -167,16 +150,16 @@ def test_receiving_some_attributes_keeps_the_others(sqs: Any) -> None:
         "Custom2": {"DataType": "String", "StringValue": "two"},
     }
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=given)
-    first = receive(sqs, url, MessageAttributeNames=["Custom1"], VisibilityTimeout=0)[0]
+    first = receive_raw(sqs, url, MessageAttributeNames=["Custom1"], VisibilityTimeout=0)[0]
     assert set(first["MessageAttributes"]) == {"Custom1"}
-    again = receive(sqs, url, MessageAttributeNames=["All"])[0]
+    again = receive_raw(sqs, url, MessageAttributeNames=["All"])[0]
     assert again["MessageAttributes"] == given
 
 
 def test_all_attributes_without_user_attributes_returns_no_message_attributes(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    message = receive(sqs, url, AttributeNames=["All"], MessageAttributeNames=["All"])[0]
+    message = receive_raw(sqs, url, AttributeNames=["All"], MessageAttributeNames=["All"])[0]
     assert {
         "SenderId",
         "SentTimestamp",
@@ -208,7 +191,7 @@ def test_attribute_names_select_system_attributes(sqs: Any, name: str, expected:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="one")
     sqs.send_message(QueueUrl=url, MessageBody="two")
-    messages = receive(sqs, url, AttributeNames=[name], MaxNumberOfMessages=2)
+    messages = receive_raw(sqs, url, AttributeNames=[name], MaxNumberOfMessages=2)
     assert [m["Body"] for m in messages] == ["one", "two"]
     for message in messages:
         assert set(message["Attributes"]) == expected
@@ -227,13 +210,15 @@ def test_trace_header_is_returned_only_when_asked_for(sqs: Any) -> None:
         MessageSystemAttributes={"AWSTraceHeader": {"DataType": "String", "StringValue": header}},
     )
     assert "MD5OfMessageSystemAttributes" in sent
-    plain = receive(sqs, url, VisibilityTimeout=0)[0]
+    plain = receive_raw(sqs, url, VisibilityTimeout=0)[0]
     assert "Attributes" not in plain
-    other = receive(sqs, url, MessageSystemAttributeNames=["SenderId"], VisibilityTimeout=0)[0]
+    other = receive_raw(sqs, url, MessageSystemAttributeNames=["SenderId"], VisibilityTimeout=0)[0]
     assert "AWSTraceHeader" not in other["Attributes"]
-    asked = receive(sqs, url, MessageSystemAttributeNames=["AWSTraceHeader"], VisibilityTimeout=0)
+    asked = receive_raw(
+        sqs, url, MessageSystemAttributeNames=["AWSTraceHeader"], VisibilityTimeout=0
+    )
     assert asked[0]["Attributes"] == {"AWSTraceHeader": header}
-    every = receive(sqs, url, AttributeNames=["All"], MessageAttributeNames=["All"])[0]
+    every = receive_raw(sqs, url, AttributeNames=["All"], MessageAttributeNames=["All"])[0]
     assert every["Attributes"]["AWSTraceHeader"] == header
 
 
@@ -257,7 +242,7 @@ def test_receive_with_zero_wait_on_an_empty_queue_returns_at_once(sqs: Any) -> N
     url = sqs.create_queue(QueueName="q", Attributes={"ReceiveMessageWaitTimeSeconds": "20"})[
         "QueueUrl"
     ]
-    messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=0))
+    messages, took = timed(lambda: receive_raw(sqs, url, WaitTimeSeconds=0))
     assert messages == []
     assert took < 2
 
@@ -267,12 +252,12 @@ def test_long_poll_returns_a_message_whose_visibility_expires_while_waiting(
 ) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="back")
-    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    handle = receive_raw(sqs, url)[0]["ReceiptHandle"]
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=1)
     timer = threading.Timer(0.3, clock.advance, args=(1,))
     timer.start()
     try:
-        messages, took = timed(lambda: receive(sqs, url, WaitTimeSeconds=10))
+        messages, took = timed(lambda: receive_raw(sqs, url, WaitTimeSeconds=10))
     finally:
         timer.join()
     assert [m["Body"] for m in messages] == ["back"]
@@ -287,26 +272,26 @@ def test_change_message_visibility_sets_a_new_timeout_from_now(
 ) -> None:
     url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    handle = receive_raw(sqs, url)[0]["ReceiptHandle"]
     clock.advance(1)
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=2)
     clock.advance(1.5)
     assert counts(sqs, url) == (0, 1, 0)  # the queue's 2 s alone would have ended
     clock.advance(0.5)
     assert counts(sqs, url) == (1, 0, 0)
-    again = receive(sqs, url)[0]["ReceiptHandle"]
+    again = receive_raw(sqs, url)[0]["ReceiptHandle"]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=again)
     assert counts(sqs, url) == (0, 0, 0)
 
 
-def test_visibility_cannot_be_extended_past_12_hours_from_the_receive(
+def test_visibility_cannot_be_extended_past_12_hours_from_the_receive_raw(
     sqs: Any, clock: ManualClock
 ) -> None:
     """AWS: "If you try to extend the visibility timeout beyond 12 hours, your request is
     rejected" -- 12 hours counted from the receive, not from the ChangeMessageVisibility."""
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    handle = receive_raw(sqs, url)[0]["ReceiptHandle"]
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=360)
     clock.advance(300)
     with pytest.raises(ClientError) as excinfo:
@@ -330,9 +315,9 @@ def test_change_visibility_with_a_superseded_receipt_handle_changes_nothing(
     """Only the latest receive's handle controls the message (moto lets an old one win)."""
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    old = receive(sqs, url)[0]["ReceiptHandle"]
+    old = receive_raw(sqs, url)[0]["ReceiptHandle"]
     clock.advance(30)
-    new = receive(sqs, url)[0]["ReceiptHandle"]
+    new = receive_raw(sqs, url)[0]["ReceiptHandle"]
     assert new != old
     with pytest.raises(ClientError) as excinfo:
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=old, VisibilityTimeout=100)
@@ -342,7 +327,7 @@ def test_change_visibility_with_a_superseded_receipt_handle_changes_nothing(
     )
     assert [f["Id"] for f in batch["Failed"]] == ["old"]
     clock.advance(30)
-    assert len(receive(sqs, url)) == 1  # back after the new handle's 30 s, not 100 s
+    assert len(receive_raw(sqs, url)) == 1  # back after the new handle's 30 s, not 100 s
 
 
 # deleting
@@ -353,7 +338,7 @@ def test_delete_with_the_latest_handle_after_the_timeout_still_deletes(
 ) -> None:
     url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    handle = receive(sqs, url)[0]["ReceiptHandle"]
+    handle = receive_raw(sqs, url)[0]["ReceiptHandle"]
     clock.advance(2)
     assert counts(sqs, url) == (1, 0, 0)
     sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
@@ -363,7 +348,7 @@ def test_delete_with_the_latest_handle_after_the_timeout_still_deletes(
 def test_delete_message_batch_with_repeated_ids_deletes_nothing(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    message = receive(sqs, url, VisibilityTimeout=0)[0]
+    message = receive_raw(sqs, url, VisibilityTimeout=0)[0]
     entry = {"Id": message["MessageId"], "ReceiptHandle": message["ReceiptHandle"]}
     with pytest.raises(ClientError) as excinfo:
         sqs.delete_message_batch(QueueUrl=url, Entries=[entry, entry])
@@ -374,7 +359,7 @@ def test_delete_message_batch_with_repeated_ids_deletes_nothing(sqs: Any) -> Non
 def test_delete_message_batch_reports_invalid_handles_per_entry(sqs: Any) -> None:
     url = sqs.create_queue(QueueName="q")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x")
-    message = receive(sqs, url, VisibilityTimeout=0)[0]
+    message = receive_raw(sqs, url, VisibilityTimeout=0)[0]
     response = sqs.delete_message_batch(
         QueueUrl=url,
         Entries=[

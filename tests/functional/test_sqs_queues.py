@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-
-def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(excinfo.value.response["Error"]["Code"])
+from tests.functional.sqs_helpers import error_code
 
 
 def test_create_queue_returns_url_and_is_idempotent(sqs: Any) -> None:

@@ -35,7 +35,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from gearbox.clock import Clock
 from gearbox.local.sqs import checks
@@ -50,6 +50,8 @@ from gearbox.local.sqs.md5 import md5_of_attributes, md5_of_body
 from gearbox.local.sqs.queues import Queue
 from gearbox.local.sqs.registry import QueueRegistry
 from gearbox.local.sqs.store import NewMessage, Store, StoredMessage
+
+T = TypeVar("T")
 
 DEDUP_WINDOW = 300.0
 PURGE_COOLDOWN = 60.0
@@ -114,14 +116,7 @@ class Messaging:
                 f"Batch requests cannot be longer than {checks.MAX_BATCH_BYTES} bytes. "
                 f"You have sent {total} bytes.",
             )
-        done: list[tuple[str, Sent]] = []
-        failed: list[tuple[str, SqsError]] = []
-        with self._store.transaction():
-            for entry in entries:
-                try:
-                    done.append((str(entry["Id"]), self._send(queue, entry, sender)))
-                except SqsError as error:
-                    failed.append((str(entry["Id"]), error))
+        done, failed = self._each_entry(entries, lambda e: self._send(queue, e, sender))
         if done:
             self._notify(queue)
         return done, failed
@@ -374,18 +369,11 @@ class Messaging:
 
     def delete_batch(
         self, queue: Queue, entries: list[Mapping[str, Any]]
-    ) -> tuple[list[str], list[tuple[str, SqsError]]]:
+    ) -> tuple[list[tuple[str, None]], list[tuple[str, SqsError]]]:
         checks.batch_entries(entries, "DeleteMessageBatchRequestEntry")
-        done: list[str] = []
-        failed: list[tuple[str, SqsError]] = []
-        with self._store.transaction():
-            for entry in entries:
-                try:
-                    self.delete(queue, str(entry.get("ReceiptHandle", "")))
-                    done.append(str(entry["Id"]))
-                except SqsError as error:
-                    failed.append((str(entry["Id"]), error))
-        return done, failed
+        return self._each_entry(
+            entries, lambda e: self.delete(queue, str(e.get("ReceiptHandle", "")))
+        )
 
     def change_visibility(self, queue: Queue, handle: str, timeout: Any) -> None:
         seq, receipt = self._decode(queue, handle)
@@ -416,19 +404,26 @@ class Messaging:
 
     def change_visibility_batch(
         self, queue: Queue, entries: list[Mapping[str, Any]]
-    ) -> tuple[list[str], list[tuple[str, SqsError]]]:
+    ) -> tuple[list[tuple[str, None]], list[tuple[str, SqsError]]]:
         checks.batch_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")
-        done: list[str] = []
+        return self._each_entry(
+            entries,
+            lambda e: self.change_visibility(
+                queue, str(e.get("ReceiptHandle", "")), e.get("VisibilityTimeout", 0)
+            ),
+        )
+
+    def _each_entry(
+        self, entries: list[Mapping[str, Any]], action: Callable[[Mapping[str, Any]], T]
+    ) -> tuple[list[tuple[str, T]], list[tuple[str, SqsError]]]:
+        """Run ``action`` on each batch entry in one transaction; an entry's SqsError fails
+        that entry alone, as AWS's batch operations do."""
+        done: list[tuple[str, T]] = []
         failed: list[tuple[str, SqsError]] = []
         with self._store.transaction():
             for entry in entries:
                 try:
-                    self.change_visibility(
-                        queue,
-                        str(entry.get("ReceiptHandle", "")),
-                        entry.get("VisibilityTimeout", 0),
-                    )
-                    done.append(str(entry["Id"]))
+                    done.append((str(entry["Id"]), action(entry)))
                 except SqsError as error:
                     failed.append((str(entry["Id"]), error))
         return done, failed

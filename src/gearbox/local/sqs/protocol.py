@@ -296,7 +296,7 @@ class SqsService:
 
     async def _op_DeleteMessageBatch(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
         done, failed = self.messaging.delete_batch(self._queue(ex, p), list(p["Entries"]))
-        return {"Successful": [{"Id": i} for i in done], "Failed": _failed(failed)}
+        return {"Successful": [{"Id": i} for i, _ in done], "Failed": _failed(failed)}
 
     async def _op_ChangeMessageVisibility(self, ex: Exchange, p: dict[str, Any]) -> dict[str, Any]:
         self.messaging.change_visibility(
@@ -310,7 +310,7 @@ class SqsService:
         done, failed = self.messaging.change_visibility_batch(
             self._queue(ex, p), list(p["Entries"])
         )
-        return {"Successful": [{"Id": i} for i in done], "Failed": _failed(failed)}
+        return {"Successful": [{"Id": i} for i, _ in done], "Failed": _failed(failed)}
 
     # dead-letter redrive
 

@@ -1,0 +1,36 @@
+"""Small helpers the SQS functional tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
+    """The error code boto3 reports (for SQS, the query-protocol code AWS sends)."""
+    return str(excinfo.value.response["Error"]["Code"])
+
+
+def arn_of(sqs: Any, url: str) -> str:
+    return str(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+    )
+
+
+def counts(sqs: Any, url: str) -> tuple[int, int, int]:
+    """(visible, in flight, delayed)."""
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return (
+        int(got["ApproximateNumberOfMessages"]),
+        int(got["ApproximateNumberOfMessagesNotVisible"]),
+        int(got["ApproximateNumberOfMessagesDelayed"]),
+    )
+
+
+def receive_raw(sqs: Any, url: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """ReceiveMessage with exactly the given arguments; [] when nothing came back."""
+    return list(sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", []))
