@@ -7,11 +7,15 @@ What is measured: the per-call cost (median and p90, ms) of
 
 through Gearbox's endpoint (``gearbox up``: the edge parses each request and runs it through
 moto's WSGI application in-process) and through moto's own ``moto_server`` (werkzeug), each a
-separate process on 127.0.0.1 with a fresh state, started and stopped by this script one
-after the other, driven by the same boto3 client settings (``harness.client_config``).
+separate process on 127.0.0.1 with a fresh state, started and stopped by this script and
+driven by boto3 clients with the same settings (``harness.client_config``).
 
-Each operation runs ``WARMUP`` uncounted calls, then up to ``CALLS`` counted ones (or a time
-budget, whichever comes first). Keys cycle over ``KEYS`` names, so stores do not grow.
+Both servers run at once and are measured in turns: per operation, ``WARMUP`` uncounted calls
+on each, then blocks of ``BLOCK`` calls, Gearbox and moto alternating (and alternating who
+goes first), up to ``CALLS`` counted calls each or a time budget, so that load on the machine
+that comes and goes (a shared 2-core box) falls on both alike. Keys cycle over ``KEYS``
+names, so the stores do not grow.
+
 Prints the machine and one table with the ratio Gearbox/moto per operation, and PASS when
 Gearbox is no slower than moto (ratio at most 1.0). ``--quick`` makes fewer calls.
 """
@@ -19,11 +23,12 @@ Gearbox is no slower than moto (ratio at most 1.0). ``--quick`` makes fewer call
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness import (
@@ -51,6 +56,7 @@ WARMUP = 50
 QUICK_CALLS = 100
 QUICK_WARMUP = 10
 MIN_CALLS = 50
+BLOCK = 25
 BUDGET_SECONDS = 60.0
 TARGET_RATIO = 1.0
 
@@ -120,30 +126,42 @@ def operations(s3: Any, dynamodb: Any) -> dict[str, Operation]:
     }
 
 
-def measure(operation: Operation, plan: Plan) -> Samples:
-    for i in range(plan.warmup):
-        operation(i)
-    samples = Samples()
-    deadline = time.monotonic() + plan.budget
-    for i in range(plan.calls):
-        if i >= MIN_CALLS and time.monotonic() > deadline:
-            break
-        timed(functools.partial(operation, i), samples)
-    return samples
+@dataclass
+class Target:
+    name: str
+    s3: Any
+    dynamodb: Any
+    operations: dict[str, Operation] = field(default_factory=dict)
+    samples: dict[str, Samples] = field(default_factory=dict)
 
 
-def run_target(name: str, endpoint: str, plan: Plan) -> dict[str, Samples]:
+def open_target(name: str, endpoint: str) -> Target:
     s3 = make_client("s3", endpoint)
     dynamodb = make_client("dynamodb", endpoint)
     wait_until_answers(s3.list_buckets, name)
     setup(s3, dynamodb)
-    results: dict[str, Samples] = {}
-    for label, operation in operations(s3, dynamodb).items():
-        results[label] = measure(operation, plan)
-        log(f"[{name}] {label}: {len(results[label])} calls, {ms(results[label].median_ms)} ms")
-    s3.close()
-    dynamodb.close()
-    return results
+    return Target(name, s3, dynamodb, operations(s3, dynamodb))
+
+
+def measure(targets: Sequence[Target], label: str, plan: Plan) -> None:
+    """``label`` on every target: a warm-up, then blocks of ``BLOCK`` calls taking turns
+    (the first target alternating), until ``plan.calls`` calls or the time budget."""
+    for target in targets:
+        for i in range(plan.warmup):
+            target.operations[label](i)
+        target.samples[label] = Samples()
+    deadline = time.monotonic() + plan.budget
+    for block in range(plan.calls // BLOCK):
+        if block * BLOCK >= MIN_CALLS and time.monotonic() > deadline:
+            break
+        order = targets if block % 2 == 0 else list(reversed(targets))
+        for target in order:
+            operation, samples = target.operations[label], target.samples[label]
+            for i in range(block * BLOCK, (block + 1) * BLOCK):
+                timed(functools.partial(operation, i), samples)
+    for target in targets:
+        samples = target.samples[label]
+        log(f"[{target.name}] {label}: {len(samples)} calls, {ms(samples.median_ms)} ms")
 
 
 def report(results: dict[str, dict[str, Samples]]) -> tuple[str, list[str]]:
@@ -180,11 +198,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else Plan(CALLS, WARMUP, BUDGET_SECONDS)
     )
     started = time.perf_counter()
-    results: dict[str, dict[str, Samples]] = {}
-    with gearbox_server() as server:
-        results[GEARBOX] = run_target(GEARBOX, server.endpoint, plan)
-    with moto_server() as server:
-        results[MOTO] = run_target(MOTO, server.endpoint, plan)
+    with contextlib.ExitStack() as servers:
+        targets = [
+            open_target(GEARBOX, servers.enter_context(gearbox_server()).endpoint),
+            open_target(MOTO, servers.enter_context(moto_server()).endpoint),
+        ]
+        for label in targets[0].operations:
+            measure(targets, label, plan)
+        for target in targets:
+            target.s3.close()
+            target.dynamodb.close()
+    results = {target.name: target.samples for target in targets}
 
     text, summary = report(results)
     extra = [

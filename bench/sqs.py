@@ -7,8 +7,7 @@ What is measured, per target and queue depth, over many repetitions (median and 
   of what it returned, counted as one operation.
 
 How: every target is a separate process on 127.0.0.1, started and stopped by this script,
-one at a time (so no idle server competes for the CPU), and driven by one boto3 client with
-the settings of ``harness.client_config``:
+all driven by boto3 clients with the same settings (``harness.client_config``):
 
 - Gearbox: ``gearbox up`` with a fresh temporary state dir;
 - moto: moto's own standalone ``moto_server`` (depths 10 and 1,000 only: its receive and
@@ -21,11 +20,15 @@ the settings of ``harness.client_config``:
   the right MD5OfMessageBody, ten received messages whose MD5OfBody match, a
   DeleteMessageBatch with every entry successful). What it costs is what boto3 itself costs.
 
-A queue is filled to each depth with SendMessageBatch (10 per call) before it is measured,
-depths in increasing order on the same queue; while measuring, each round sends 10 messages
-one by one and then receives and deletes 10, so the depth stays where it was. The first
-rounds are a warm-up and are not counted. Measuring stops after ``rounds`` rounds or a time
-budget, whichever comes first (at least ``MIN_ROUNDS``).
+Each (target, depth) pair is a lane: its own queue, filled to the depth with
+SendMessageBatch (10 per call) before anything is measured. A round sends 10 messages one by
+one and then receives and deletes 10, so the depth stays where it was. Lanes are measured
+interleaved, one round each in turn (the first lane rotating), so that load on the machine
+that comes and goes (a shared 2-core box) falls on every target and depth alike; idle
+servers cost nothing measurable meanwhile. A few warm-up rounds per lane are not counted. A
+lane stops after ``rounds`` rounds, or once it has spent its time budget and has at least
+``min_rounds``; slow lanes (moto at 1,000, MiniStack at 100,000) so get fewer rounds. The
+client floor is one lane, compared with Gearbox at every depth.
 
 Prints the machine, one table, and the issue's targets with PASS/FAIL. ``--quick`` measures
 depths 10 and 1,000 only, with fewer rounds (a smoke test). Progress goes to stderr.
@@ -80,8 +83,10 @@ QUICK_ROUNDS = 40
 WARMUP_ROUNDS = 20
 QUICK_WARMUP_ROUNDS = 5
 MIN_ROUNDS = 30
+QUICK_MIN_ROUNDS = 10
 ROUND_BUDGET_SECONDS = 45.0
 QUICK_ROUND_BUDGET_SECONDS = 10.0
+WARMUP_BUDGET_SECONDS = 5.0
 
 BODY = json.dumps({"bench": "gearbox", "kind": "sqs", "payload": "x" * 160})
 QUEUE = "bench-sqs"
@@ -110,6 +115,7 @@ class Result:
 class Plan:
     depths: tuple[int, ...]
     rounds: int
+    min_rounds: int
     warmup: int
     budget: float
 
@@ -117,11 +123,11 @@ class Plan:
 # the client side
 
 
-def fill(client: Any, url: str, have: int, want: int) -> float:
-    """SendMessageBatch (10 a call) until the queue holds ``want`` messages."""
+def fill(client: Any, url: str, depth: int) -> float:
+    """SendMessageBatch (10 a call) until the empty queue at ``url`` holds ``depth`` messages."""
     start = time.perf_counter()
     entries = [{"Id": str(i), "MessageBody": BODY} for i in range(BATCH)]
-    for _ in range((want - have) // BATCH):
+    for _ in range(depth // BATCH):
         response = client.send_message_batch(QueueUrl=url, Entries=entries)
         if response.get("Failed"):
             raise RuntimeError(f"SendMessageBatch failed: {response['Failed'][:1]}")
@@ -152,16 +158,69 @@ def one_round(client: Any, url: str, result: Result) -> None:
     result.received += got
 
 
-def measure(client: Any, url: str, plan: Plan) -> Result:
-    for _ in range(plan.warmup):
-        one_round(client, url, Result())
-    result = Result()
-    deadline = time.monotonic() + plan.budget
-    for done in range(plan.rounds):
-        if done >= MIN_ROUNDS and time.monotonic() > deadline:
+@dataclass
+class Lane:
+    """One queue at one depth on one target, measured in turn with all the others."""
+
+    target: str
+    depth: int
+    client: Any
+    url: str
+    result: Result = field(default_factory=Result)
+    busy: float = 0.0
+
+    def done(self, plan: Plan) -> bool:
+        rounds = len(self.result.pair)
+        return rounds >= plan.rounds or (rounds >= plan.min_rounds and self.busy > plan.budget)
+
+
+def open_lanes(name: str, endpoint: str, depths: Sequence[int]) -> list[Lane]:
+    """A client for ``endpoint`` and one queue per depth, filled to that depth."""
+    client = make_client("sqs", endpoint)
+    wait_until_answers(client.list_queues, name)
+    lanes = []
+    for depth in depths:
+        url = client.create_queue(QueueName=f"{QUEUE}-{depth}")["QueueUrl"]
+        lane = Lane(name, depth, client, url)
+        lane.result.fill_seconds = fill(client, url, depth)
+        log(
+            f"[{name}] depth {depth:,}: filled in {lane.result.fill_seconds:.1f} s "
+            f"(ApproximateNumberOfMessages={approximate_depth(client, url)})"
+        )
+        lanes.append(lane)
+    return lanes
+
+
+def interleave(lanes: Sequence[Lane], plan: Plan) -> None:
+    """Round-robin one round per lane per cycle (rotating who goes first), so load on the
+    machine that comes and goes falls on every target alike; a lane leaves once it has its
+    rounds, or its time budget and its minimum."""
+    for lane in lanes:
+        warm_until = time.monotonic() + WARMUP_BUDGET_SECONDS
+        for done in range(plan.warmup):
+            if done >= 2 and time.monotonic() > warm_until:
+                break
+            one_round(lane.client, lane.url, Result())
+    active = list(lanes)
+    started = time.monotonic()
+    for cycle in range(plan.rounds):
+        if not active:
             break
-        one_round(client, url, result)
-    return result
+        first = cycle % len(active)
+        for lane in active[first:] + active[:first]:
+            start = time.perf_counter()
+            one_round(lane.client, lane.url, lane.result)
+            lane.busy += time.perf_counter() - start
+        for lane in active:
+            if lane.done(plan):
+                log(
+                    f"[{lane.target}] depth {lane.depth:,}: {len(lane.result.pair)} rounds "
+                    f"(after {time.monotonic() - started:.0f} s), "
+                    f"send {ms(lane.result.send.median_ms)} ms, "
+                    f"recv+del {ms(lane.result.pair.median_ms)} ms, "
+                    f"{lane.result.received / len(lane.result.pair):.1f} messages per receive"
+                )
+        active = [lane for lane in active if not lane.done(plan)]
 
 
 def approximate_depth(client: Any, url: str) -> str:
@@ -169,33 +228,6 @@ def approximate_depth(client: Any, url: str) -> str:
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
     ).get("Attributes", {})
     return str(attributes.get("ApproximateNumberOfMessages", "?"))
-
-
-def run_target(name: str, endpoint: str, depths: Sequence[int], plan: Plan) -> dict[int, Result]:
-    client = make_client("sqs", endpoint)
-    wait_until_answers(client.list_queues, name)
-    url = client.create_queue(QueueName=QUEUE)["QueueUrl"]
-    results: dict[int, Result] = {}
-    have = 0
-    for depth in depths:
-        seconds = fill(client, url, have, depth)
-        have = depth
-        log(
-            f"[{name}] depth {depth:,}: filled in {seconds:.1f} s "
-            f"(ApproximateNumberOfMessages={approximate_depth(client, url)}); measuring"
-        )
-        start = time.perf_counter()
-        result = measure(client, url, plan)
-        result.fill_seconds = seconds
-        results[depth] = result
-        log(
-            f"[{name}] depth {depth:,}: {len(result.pair)} rounds in "
-            f"{time.perf_counter() - start:.1f} s, send {ms(result.send.median_ms)} ms, "
-            f"recv+del {ms(result.pair.median_ms)} ms, "
-            f"{result.received / max(1, len(result.pair)):.1f} messages per receive"
-        )
-    client.close()
-    return results
 
 
 # MiniStack, in its own virtualenv
@@ -475,22 +507,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     plan = (
-        Plan(QUICK_DEPTHS, QUICK_ROUNDS, QUICK_WARMUP_ROUNDS, QUICK_ROUND_BUDGET_SECONDS)
+        Plan(
+            QUICK_DEPTHS, QUICK_ROUNDS, QUICK_MIN_ROUNDS, QUICK_WARMUP_ROUNDS,
+            QUICK_ROUND_BUDGET_SECONDS,
+        )
         if args.quick
-        else Plan(FULL_DEPTHS, FULL_ROUNDS, WARMUP_ROUNDS, ROUND_BUDGET_SECONDS)
+        else Plan(FULL_DEPTHS, FULL_ROUNDS, MIN_ROUNDS, WARMUP_ROUNDS, ROUND_BUDGET_SECONDS)
     )
     ensure_bench_venv()
     started = time.perf_counter()
+    moto_depths = [d for d in plan.depths if d <= MOTO_MAX_DEPTH]
+    with contextlib.ExitStack() as servers:
+        lanes: list[Lane] = []
+        for name, server, depths in (
+            (FLOOR, floor_server(), [0]),
+            (GEARBOX, gearbox_server(), list(plan.depths)),
+            (MOTO, moto_server(), moto_depths),
+            (MINISTACK, ministack_server(), list(plan.depths)),
+        ):
+            lanes += open_lanes(name, servers.enter_context(server).endpoint, depths)
+        log(f"measuring {len(lanes)} lanes, interleaved")
+        interleave(lanes, plan)
+        for lane in lanes:
+            lane.client.close()
     results: dict[str, dict[int, Result]] = {}
-    with floor_server() as server:
-        results[FLOOR] = {0: run_target(FLOOR, server.endpoint, [0], plan)[0]}
-    with gearbox_server() as server:
-        results[GEARBOX] = run_target(GEARBOX, server.endpoint, plan.depths, plan)
-    with moto_server() as server:
-        moto_depths = [d for d in plan.depths if d <= MOTO_MAX_DEPTH]
-        results[MOTO] = run_target(MOTO, server.endpoint, moto_depths, plan)
-    with ministack_server() as server:
-        results[MINISTACK] = run_target(MINISTACK, server.endpoint, plan.depths, plan)
+    for lane in lanes:
+        results.setdefault(lane.target, {})[lane.depth] = lane.result
 
     text, verdicts = report(results, plan.depths)
     extra = [

@@ -142,3 +142,22 @@ def test_moto_services_behind_the_same_endpoint(client: Any) -> None:
 
 def test_credentials_fixture_is_used() -> None:
     assert CREDENTIALS["aws_access_key_id"].startswith("AKID")
+
+
+def test_a_new_local_cloud_starts_with_empty_moto_state(tmp_path: Any) -> None:
+    from gearbox.local.cloud import LocalCloud
+    from gearbox.settings import Settings
+
+    buckets = []
+    for run in ("first", "second"):
+        local = LocalCloud.open(Settings(port=0, state_dir=tmp_path / run))
+        local.start()
+        try:
+            s3 = boto3.client(
+                "s3", endpoint_url=local.endpoint_url, region_name="us-east-1", **CREDENTIALS
+            )
+            buckets.append([b["Name"] for b in s3.list_buckets()["Buckets"]])
+            s3.create_bucket(Bucket="left-behind")
+        finally:
+            local.stop()
+    assert buckets == [[], []]
