@@ -35,9 +35,8 @@ class MotoBackend:
     """Serves any request the edge does not keep for Gearbox's own services."""
 
     def __init__(self, host: str, port: int) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
         from moto.moto_api._internal.models import moto_api_backend
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         # moto's state is global to the process; a new local cloud starts empty, as a fresh
         # `gearbox up` does (this matters where one process opens several, as tests do).
