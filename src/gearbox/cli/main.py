@@ -48,6 +48,54 @@ def up(port: int | None, state_dir: Path | None) -> None:
     out.info("gearbox local cloud stopped")
 
 
+@cli.command()
+@click.argument("function")
+@click.option("--payload", default="{}", help="The event: JSON, or @file to read it from a file.")
+@click.option("--async", "is_async", is_flag=True, help="Invoke asynchronously (Event).")
+@click.option(
+    "--endpoint-url",
+    default=None,
+    help="The local cloud [default: AWS_ENDPOINT_URL or http://127.0.0.1:4566].",
+)
+@click.option("--region", default=None, help="[default: AWS_REGION or us-east-1]")
+def invoke(
+    function: str, payload: str, is_async: bool, endpoint_url: str | None, region: str | None
+) -> None:
+    """Invoke FUNCTION and print its response, or its error as Lambda shapes it.
+
+    Exits 1 on a function error."""
+    from gearbox.cli.invoke import run_invoke
+
+    code = run_invoke(
+        Output(),
+        function,
+        payload=payload,
+        is_async=is_async,
+        endpoint_url=endpoint_url,
+        region=region,
+        env=os.environ,
+    )
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("function")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines as they come.")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The local cloud's state dir [default: .gearbox].",
+)
+def logs(function: str, follow: bool, state_dir: Path | None) -> None:
+    """Print FUNCTION's log: each invocation from START to REPORT."""
+    from gearbox.cli.logs import run_logs
+    from gearbox.settings import resolve_settings
+
+    settings = resolve_settings(os.environ, state_dir=state_dir)
+    run_logs(Output(), settings.state_dir, function, follow)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

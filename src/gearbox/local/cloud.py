@@ -21,6 +21,7 @@ from gearbox.errors import GearboxError, StateDirError
 from gearbox.local.backend import MotoBackend
 from gearbox.local.edge.asgi import EdgeApp
 from gearbox.local.edge.chain import build_chain
+from gearbox.local.functions.service import LambdaService
 from gearbox.local.sqs.protocol import SqsService
 from gearbox.local.sqs.store import SchemaTooNew
 from gearbox.local.statedir import StateDir, open_state_dir
@@ -36,6 +37,7 @@ class LocalCloud:
     settings: Settings
     state: StateDir
     sqs: SqsService
+    functions: LambdaService
     backend: MotoBackend
     socket: socket.socket
     _server: Any = field(default=None, repr=False)
@@ -58,8 +60,14 @@ class LocalCloud:
             state.release()
             raise
         port = sock.getsockname()[1]
+        functions = LambdaService(
+            state.path, clock or SystemClock(), f"http://{settings.host}:{port}", settings.region
+        )
         backend = MotoBackend(settings.host, port)
-        return cls(settings=settings, state=state, sqs=sqs, backend=backend, socket=sock)
+        return cls(
+            settings=settings, state=state, sqs=sqs, functions=functions, backend=backend,
+            socket=sock,
+        )
 
     @property
     def port(self) -> int:
@@ -72,14 +80,13 @@ class LocalCloud:
     def _make_server(self) -> Any:
         import uvicorn
 
-        async def startup() -> None:
-            return None
-
-        async def shutdown() -> None:
-            return None
-
-        chain = build_chain({"sqs": self.sqs}, self.backend, self.settings.region)
-        app = EdgeApp(chain, on_startup=startup, on_shutdown=shutdown)
+        chain = build_chain(
+            {"sqs": self.sqs, "lambda": self.functions},
+            self.backend,
+            self.settings.region,
+            identify=self._principal,
+        )
+        app = EdgeApp(chain, on_startup=self.functions.start, on_shutdown=self.functions.stop)
         config = uvicorn.Config(
             app,
             http="httptools",
@@ -90,6 +97,10 @@ class LocalCloud:
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
         )
         return uvicorn.Server(config)
+
+    def _principal(self, access_key: str) -> str:
+        record = self.functions.registry.by_access_key(access_key)
+        return f"function:{record.name}" if record is not None else "user"
 
     def serve_forever(self) -> None:
         """Serve in the foreground until SIGINT or SIGTERM, then shut down cleanly.
@@ -133,6 +144,7 @@ class LocalCloud:
     def close(self) -> None:
         self.backend.close()
         self.sqs.close()
+        self.functions.registry.close()
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()

@@ -4,7 +4,7 @@
 
     parse_scope        SigV4 credential scope -> access key, region, service
     resolve_operation  X-Amz-Target / Action / REST route -> operation name
-    (identify)         access key -> principal: a function's role (runtime issue)
+    identify           access key -> principal: the user, or a function (its own access key)
     (authorize)        the principal's IAM policy allows the call (least-privilege issue)
     (record)           the call goes into the journal (observability issue)
     dispatch           a service Gearbox owns, or else the backend (moto)
@@ -38,9 +38,11 @@ class Service(Protocol):
 
 class OwnedService(Service, Protocol):
     """A service Gearbox implements. ``target_prefix`` (``AmazonSQS``) claims unsigned
-    JSON-protocol requests, which carry no credential scope to name the service."""
+    JSON-protocol requests, which carry no credential scope to name the service; REST
+    services have none."""
 
-    target_prefix: str
+    @property
+    def target_prefix(self) -> str | None: ...
 
 
 @dataclass
@@ -54,7 +56,6 @@ class Exchange:
     region: str = ""
     service: str | None = None
     operation: str | None = None
-    # Every access key is the local user until functions get keys of their own.
     principal: str = "user"
     response: Response | None = None
 
@@ -76,12 +77,23 @@ async def resolve(exchange: Exchange) -> None:
     exchange.operation = resolve_operation(exchange.request, exchange.service)
 
 
+class Identify:
+    """Name the principal behind the access key: ``user`` or ``function:<name>``."""
+
+    def __init__(self, principal_of: Callable[[str], str]) -> None:
+        self._principal_of = principal_of
+
+    async def __call__(self, exchange: Exchange) -> None:
+        if exchange.access_key:
+            exchange.principal = self._principal_of(exchange.access_key)
+
+
 class Dispatcher:
     """The last stage: hand the exchange to the service that owns it."""
 
     def __init__(self, owned: Mapping[str, OwnedService], backend: Service) -> None:
         self._owned = dict(owned)
-        self._by_target = {s.target_prefix: name for name, s in owned.items()}
+        self._by_target = {s.target_prefix: n for n, s in owned.items() if s.target_prefix}
         self._backend = backend
 
     async def __call__(self, exchange: Exchange) -> None:
@@ -124,8 +136,13 @@ def _internal_failure(exchange: Exchange, message: str) -> Response:
     )
 
 
-def build_chain(owned: Mapping[str, OwnedService], backend: Service, default_region: str) -> Chain:
+def build_chain(
+    owned: Mapping[str, OwnedService],
+    backend: Service,
+    default_region: str,
+    identify: Callable[[str], str] = lambda _: "user",
+) -> Chain:
     return Chain(
-        [parse_scope, resolve, Dispatcher(owned, backend)],
+        [parse_scope, resolve, Identify(identify), Dispatcher(owned, backend)],
         default_region=default_region,
     )

@@ -63,12 +63,19 @@ def _query_action(request: Request) -> str | None:
 
 
 def _rest_operation(request: Request, service: str) -> str | None:
+    found = rest_route(request, service)
+    return found[0] if found else None
+
+
+def rest_route(request: Request, service: str) -> tuple[str, dict[str, str]] | None:
+    """(operation, path parameters) of a REST request, e.g. ``("Invoke", {"FunctionName":
+    "fn"})``; path parameters are still percent-encoded."""
     routes = _routes(service)
     if not routes:
         return None
     query = parse_qs(request.query_string, keep_blank_values=True)
     path = request.path
-    best: _Route | None = None
+    best: tuple[_Route, dict[str, str]] | None = None
     for route in routes:
         if route.method != request.method or not route.query_keys <= query.keys():
             continue
@@ -76,11 +83,12 @@ def _rest_operation(request: Request, service: str) -> str | None:
             continue
         if any(not request.header(name) for name in route.headers):
             continue
-        if route.pattern.fullmatch(path) is None:
+        match = route.pattern.fullmatch(path)
+        if match is None:
             continue
-        if best is None or route.specificity > best.specificity:
-            best = route
-    return best.operation if best else None
+        if best is None or route.specificity > best[0].specificity:
+            best = (route, match.groupdict())
+    return (best[0].operation, best[1]) if best else None
 
 
 @functools.cache
@@ -123,7 +131,8 @@ def _route(operation: str, spec: dict[str, Any], headers: frozenset[str]) -> _Ro
     literal = 0
     for piece in re.split(r"(\{[^}]+\})", path):
         if piece.startswith("{"):
-            regex += ".+" if piece.endswith("+}") else "[^/]+"
+            name = piece.strip("{}+")
+            regex += f"(?P<{name}>.+)" if piece.endswith("+}") else f"(?P<{name}>[^/]+)"
         else:
             regex += re.escape(piece)
             literal += len(piece)

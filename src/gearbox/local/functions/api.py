@@ -1,0 +1,518 @@
+"""The Lambda API on the edge: the control plane (CreateFunction, ...) and Invoke.
+
+Requests arrive from the edge with their credential scope parsed; the operation and its path
+parameters come from botocore's model of Lambda's REST routes. Synchronous invocations run in
+an execution environment of the ``EnvironmentPool`` and answer as Lambda does (200 with
+``X-Amz-Function-Error`` on a function error, ``X-Amz-Log-Result`` with ``LogType=Tail``);
+asynchronous ones are made durable in the async-invoke queue and answered 202.
+
+Where it differs from AWS: only ``$LATEST`` (no versions, aliases, layers' ARNs, URLs or
+provisioned concurrency); ``GetFunction``'s ``Code.Location`` is a ``file://`` URL of the
+unpacked code on this machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from gearbox.clock import Clock
+from gearbox.local.edge.chain import Exchange
+from gearbox.local.edge.messages import Response
+from gearbox.local.edge.operations import rest_route
+from gearbox.local.functions import config
+from gearbox.local.functions.errors import LambdaError, invalid, not_found
+from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
+from gearbox.local.functions.registry import (
+    CodeError,
+    FunctionRecord,
+    FunctionRegistry,
+    new_credentials,
+)
+
+SYNC_PAYLOAD_LIMIT = 6_291_456
+ASYNC_PAYLOAD_LIMIT = 1_048_576
+RESPONSE_LIMIT = 6_291_556
+LOG_TAIL_BYTES = 4096
+
+Operation = Callable[[Exchange, dict[str, str], dict[str, Any]], Awaitable[Response]]
+SyncInvoker = Callable[[FunctionRecord, Invocation], Awaitable[InvokeResult]]
+AsyncEnqueuer = Callable[[FunctionRecord, Invocation], None]
+CodeFetcher = Callable[[str, str, str | None], Awaitable[bytes]]
+
+
+class LambdaApi:
+    """Answers Lambda API requests; ``invoke``/``enqueue`` run the functions."""
+
+    target_prefix = None
+
+    def __init__(
+        self,
+        registry: FunctionRegistry,
+        clock: Clock,
+        *,
+        invoke: SyncInvoker,
+        enqueue: AsyncEnqueuer,
+        fetch_code: CodeFetcher,
+        retire: Callable[[str], None],
+    ) -> None:
+        self._registry = registry
+        self._clock = clock
+        self._invoke = invoke
+        self._enqueue = enqueue
+        self._fetch_code = fetch_code
+        self._retire = retire
+        self._operations: dict[str, Operation] = {
+            name[len("_op_") :]: getattr(self, name)
+            for name in dir(self)
+            if name.startswith("_op_")
+        }
+
+    async def handle(self, exchange: Exchange) -> Response:
+        try:
+            found = rest_route(exchange.request, "lambda")
+            operation = self._operations.get(found[0]) if found else None
+            if operation is None or found is None:
+                raise LambdaError(
+                    "UnknownOperationException",
+                    f"Gearbox's Lambda does not serve {exchange.request.method} "
+                    f"{exchange.request.path}",
+                    404,
+                )
+            params = {k: unquote(v) for k, v in found[1].items()}
+            body = {} if found[0] == "Invoke" else _json_body(exchange)
+            return await operation(exchange, params, body)
+        except LambdaError as error:
+            return _error(exchange, error)
+
+    # lookups
+
+    def _record(self, exchange: Exchange, raw_name: str) -> FunctionRecord:
+        name = config.function_name(raw_name)
+        record = self._registry.get(exchange.region, name)
+        if record is None:
+            raise not_found(self._arn(exchange, name))
+        return record
+
+    def _arn(self, exchange: Exchange, name: str) -> str:
+        account = "123456789012"
+        return f"arn:aws:lambda:{exchange.region}:{account}:function:{name}"
+
+    # control plane
+
+    async def _op_CreateFunction(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        name = config.function_name(str(_required(body, "FunctionName")))
+        if self._registry.get(ex.region, name) is not None:
+            raise LambdaError("ResourceConflictException", f"Function already exist: {name}", 409)
+        if body.get("PackageType", "Zip") != "Zip":
+            raise invalid("Gearbox runs Zip packages only (PackageType Image is not supported).")
+        code = await self._code(body.get("Code") or {})
+        access_key, secret_key = new_credentials(ex.region, name)
+        now = self._clock.now()
+        record = FunctionRecord(
+            name=name,
+            region=ex.region,
+            account="123456789012",
+            handler=config.handler(str(_required(body, "Handler"))),
+            runtime=config.runtime(str(_required(body, "Runtime"))),
+            role=str(_required(body, "Role")),
+            code_sha256=code[0],
+            code_size=code[1],
+            code_dir=str(code[2]),
+            access_key=access_key,
+            secret_key=secret_key,
+            created=now,
+            modified=now,
+            description=str(body.get("Description", "")),
+            timeout=config.timeout(body.get("Timeout", 3)),
+            memory_size=config.memory_size(body.get("MemorySize", 128)),
+            environment=config.environment(body.get("Environment")),
+            dead_letter_arn=config.destination(
+                (body.get("DeadLetterConfig") or {}).get("TargetArn")
+            ),
+            tracing_mode=str((body.get("TracingConfig") or {}).get("Mode", "PassThrough")),
+            tags=dict(body.get("Tags") or {}),
+        )
+        self._registry.save(record)
+        return _json(201, ex, configuration(record))
+
+    async def _code(self, code: dict[str, Any]) -> tuple[str, int, Any]:
+        if "ZipFile" in code:
+            zipped = base64.b64decode(code["ZipFile"])
+        elif "S3Bucket" in code and "S3Key" in code:
+            zipped = await self._fetch_code(
+                str(code["S3Bucket"]), str(code["S3Key"]), code.get("S3ObjectVersion")
+            )
+        else:
+            raise invalid("Please provide a source for function code.")
+        try:
+            return self._registry.store_code(zipped)
+        except CodeError as exc:
+            raise invalid(str(exc)) from exc
+
+    async def _op_GetFunction(self, ex: Exchange, p: dict[str, str], _: dict[str, Any]) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        out: dict[str, Any] = {
+            "Configuration": configuration(record),
+            "Code": {"RepositoryType": "S3", "Location": f"file://{record.code_dir}"},
+        }
+        if record.tags:
+            out["Tags"] = record.tags
+        if record.reserved_concurrency is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": record.reserved_concurrency}
+        return _json(200, ex, out)
+
+    async def _op_GetFunctionConfiguration(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        return _json(200, ex, configuration(self._record(ex, p["FunctionName"])))
+
+    async def _op_ListFunctions(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        query = parse_qs(ex.request.query_string)
+        records = self._registry.all(ex.region)
+        start = int(query.get("Marker", ["0"])[0] or 0)
+        limit = int(query.get("MaxItems", ["50"])[0])
+        if not 1 <= limit <= 10_000:
+            raise invalid("MaxItems must be between 1 and 10000")
+        page = records[start : start + limit]
+        out: dict[str, Any] = {"Functions": [configuration(r) for r in page]}
+        if start + limit < len(records):
+            out["NextMarker"] = str(start + limit)
+        return _json(200, ex, out)
+
+    async def _op_UpdateFunctionCode(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        _check_revision(record, body)
+        record.code_sha256, record.code_size, code_dir = await self._code(body)
+        record.code_dir = str(code_dir)
+        return self._updated(ex, record)
+
+    async def _op_UpdateFunctionConfiguration(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        _check_revision(record, body)
+        changes: dict[str, Any] = {}
+        if "Handler" in body:
+            changes["handler"] = config.handler(str(body["Handler"]))
+        if "Runtime" in body:
+            changes["runtime"] = config.runtime(str(body["Runtime"]))
+        if "Role" in body:
+            changes["role"] = str(body["Role"])
+        if "Description" in body:
+            changes["description"] = str(body["Description"])
+        if "Timeout" in body:
+            changes["timeout"] = config.timeout(body["Timeout"])
+        if "MemorySize" in body:
+            changes["memory_size"] = config.memory_size(body["MemorySize"])
+        if "Environment" in body:
+            changes["environment"] = config.environment(body["Environment"])
+        if "DeadLetterConfig" in body:
+            changes["dead_letter_arn"] = config.destination(
+                (body["DeadLetterConfig"] or {}).get("TargetArn") or None
+            )
+        if "TracingConfig" in body:
+            changes["tracing_mode"] = str((body["TracingConfig"] or {}).get("Mode", "PassThrough"))
+        for key, value in changes.items():  # every change checked before any is applied
+            setattr(record, key, value)
+        return self._updated(ex, record)
+
+    def _updated(self, ex: Exchange, record: FunctionRecord) -> Response:
+        record.modified = self._clock.now()
+        record.revision_id = str(uuid.uuid4())
+        self._registry.save(record)
+        self._retire(record.name)
+        return _json(200, ex, configuration(record))
+
+    async def _op_DeleteFunction(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        self._registry.delete(record)
+        self._retire(record.name)
+        return Response(204, (("x-amzn-RequestId", ex.request_id),))
+
+    async def _op_PutFunctionConcurrency(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        value = int(_required(body, "ReservedConcurrentExecutions"))
+        if value < 0:
+            raise invalid("ReservedConcurrentExecutions must be at least 0")
+        record.reserved_concurrency = value
+        self._registry.save(record)
+        return _json(200, ex, {"ReservedConcurrentExecutions": value})
+
+    async def _op_GetFunctionConcurrency(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        out = (
+            {}
+            if record.reserved_concurrency is None
+            else {"ReservedConcurrentExecutions": record.reserved_concurrency}
+        )
+        return _json(200, ex, out)
+
+    async def _op_DeleteFunctionConcurrency(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        record.reserved_concurrency = None
+        self._registry.save(record)
+        return Response(204, (("x-amzn-RequestId", ex.request_id),))
+
+    # asynchronous invocation settings
+
+    async def _op_PutFunctionEventInvokeConfig(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        record.event_invoke_config = self._event_config(body, {})
+        self._registry.save(record)
+        return _json(200, ex, _event_config_wire(record))
+
+    async def _op_UpdateFunctionEventInvokeConfig(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        record.event_invoke_config = self._event_config(body, record.event_invoke_config or {})
+        self._registry.save(record)
+        return _json(200, ex, _event_config_wire(record))
+
+    async def _op_GetFunctionEventInvokeConfig(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        if record.event_invoke_config is None:
+            raise LambdaError(
+                "ResourceNotFoundException",
+                f"The function {record.arn} doesn't have an EventInvokeConfig",
+                404,
+            )
+        return _json(200, ex, _event_config_wire(record))
+
+    async def _op_DeleteFunctionEventInvokeConfig(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        record.event_invoke_config = None
+        self._registry.save(record)
+        return Response(204, (("x-amzn-RequestId", ex.request_id),))
+
+    def _event_config(self, body: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+        merged = {**current}
+        if "MaximumRetryAttempts" in body:
+            attempts = int(body["MaximumRetryAttempts"])
+            if not 0 <= attempts <= 2:
+                raise invalid("MaximumRetryAttempts must be between 0 and 2")
+            merged["MaximumRetryAttempts"] = attempts
+        if "MaximumEventAgeInSeconds" in body:
+            age = int(body["MaximumEventAgeInSeconds"])
+            if not 60 <= age <= 21_600:
+                raise invalid("MaximumEventAgeInSeconds must be between 60 and 21600")
+            merged["MaximumEventAgeInSeconds"] = age
+        if "DestinationConfig" in body:
+            destinations = body["DestinationConfig"] or {}
+            merged["DestinationConfig"] = {
+                key: {"Destination": config.destination(destinations[key].get("Destination"))}
+                for key in ("OnSuccess", "OnFailure")
+                if (destinations.get(key) or {}).get("Destination")
+            }
+        merged["LastModified"] = self._clock.now()
+        return merged
+
+    # invoke
+
+    async def _op_Invoke(self, ex: Exchange, p: dict[str, str], _: dict[str, Any]) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        request = ex.request
+        kind = request.header("x-amz-invocation-type") or "RequestResponse"
+        payload = request.body or b"{}"
+        limit = ASYNC_PAYLOAD_LIMIT if kind == "Event" else SYNC_PAYLOAD_LIMIT
+        if len(payload) > limit:
+            raise LambdaError(
+                "RequestTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                413,
+            )
+        _check_json(payload)
+        invocation = Invocation(
+            request_id=ex.request_id,
+            payload=payload,
+            client_context=request.header("x-amz-client-context") or None,
+            trace_id=request.header("x-amzn-trace-id") or None,
+        )
+        if kind == "DryRun":
+            return Response(204, (("x-amzn-RequestId", ex.request_id),))
+        if kind == "Event":
+            self._enqueue(record, invocation)
+            return Response(202, (("x-amzn-RequestId", ex.request_id),))
+        if kind != "RequestResponse":
+            raise invalid(f"Unsupported invocation type {kind}")
+        try:
+            result = await self._invoke(record, invocation)
+        except Throttled as throttled:
+            raise LambdaError(
+                "TooManyRequestsException", "Rate Exceeded.", 429, Reason=throttled.reason
+            ) from throttled
+        return _invoke_response(ex, result, request.header("x-amz-log-type") == "Tail")
+
+
+def configuration(record: FunctionRecord) -> dict[str, Any]:
+    """The FunctionConfiguration Lambda returns for ``$LATEST``."""
+    out: dict[str, Any] = {
+        "FunctionName": record.name,
+        "FunctionArn": record.arn,
+        "Runtime": record.runtime,
+        "Role": record.role,
+        "Handler": record.handler,
+        "CodeSize": record.code_size,
+        "Description": record.description,
+        "Timeout": record.timeout,
+        "MemorySize": record.memory_size,
+        "LastModified": _timestamp(record.modified),
+        "CodeSha256": record.code_sha256,
+        "Version": "$LATEST",
+        "TracingConfig": {"Mode": record.tracing_mode},
+        "RevisionId": record.revision_id,
+        "State": "Active",
+        "LastUpdateStatus": "Successful",
+        "PackageType": "Zip",
+        "Architectures": ["x86_64"],
+        "EphemeralStorage": {"Size": 512},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{record.name}"},
+    }
+    if record.environment:
+        out["Environment"] = {"Variables": dict(record.environment)}
+    if record.dead_letter_arn:
+        out["DeadLetterConfig"] = {"TargetArn": record.dead_letter_arn}
+    return out
+
+
+def _event_config_wire(record: FunctionRecord) -> dict[str, Any]:
+    stored = record.event_invoke_config or {}
+    out: dict[str, Any] = {
+        "FunctionArn": record.arn + ":$LATEST",
+        "LastModified": stored.get("LastModified", record.modified),
+        "DestinationConfig": {
+            "OnSuccess": stored.get("DestinationConfig", {}).get("OnSuccess", {}),
+            "OnFailure": stored.get("DestinationConfig", {}).get("OnFailure", {}),
+        },
+    }
+    for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+        if key in stored:
+            out[key] = stored[key]
+    return out
+
+
+def _invoke_response(ex: Exchange, result: InvokeResult, tail: bool) -> Response:
+    payload, function_error = result.payload, result.function_error
+    if len(payload) > RESPONSE_LIMIT:
+        payload = json.dumps(
+            {
+                "errorMessage": f"Response payload size ({len(payload)} bytes) exceeded maximum "
+                f"allowed payload size ({RESPONSE_LIMIT} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+        ).encode()
+        function_error = "Unhandled"
+    headers = [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", ex.request_id),
+        ("X-Amz-Executed-Version", "$LATEST"),
+    ]
+    if function_error:
+        headers.append(("X-Amz-Function-Error", function_error))
+    if tail:
+        log = result.log.encode()[-LOG_TAIL_BYTES:]
+        headers.append(("X-Amz-Log-Result", base64.b64encode(log).decode()))
+    return Response(200, tuple(headers), payload)
+
+
+def _check_json(payload: bytes) -> None:
+    try:
+        json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LambdaError(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: Could not parse payload into json: {exc}",
+        ) from exc
+
+
+def _check_revision(record: FunctionRecord, body: dict[str, Any]) -> None:
+    wanted = body.get("RevisionId")
+    if wanted and wanted != record.revision_id:
+        raise LambdaError(
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. Call the "
+            "GetFunction/GetAlias API to retrieve the latest Revision Id",
+            412,
+        )
+
+
+def _required(body: dict[str, Any], name: str) -> Any:
+    if body.get(name) in (None, ""):
+        raise LambdaError(
+            "ValidationException",
+            f"1 validation error detected: Value null at '{name[0].lower() + name[1:]}' "
+            "failed to satisfy constraint: Member must not be null",
+        )
+    return body[name]
+
+
+def _json_body(exchange: Exchange) -> dict[str, Any]:
+    if not exchange.request.body:
+        return {}
+    try:
+        body = json.loads(exchange.request.body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LambdaError(
+            "InvalidRequestContentException", "Could not parse request body into json"
+        ) from exc
+    if not isinstance(body, dict):
+        raise LambdaError(
+            "InvalidRequestContentException", "The request body must be a JSON object"
+        )
+    return body
+
+
+def _timestamp(epoch: float) -> str:
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def _json(status: int, exchange: Exchange, body: dict[str, Any]) -> Response:
+    return Response(
+        status,
+        (("Content-Type", "application/json"), ("x-amzn-RequestId", exchange.request_id)),
+        json.dumps(body).encode(),
+    )
+
+
+def _error(exchange: Exchange, error: LambdaError) -> Response:
+    body = {"Type": "User", "message": error.message, **error.extra}
+    return Response(
+        error.status,
+        (
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", exchange.request_id),
+            (
+                "x-amzn-ErrorType",
+                f"{error.code}:http://internal.amazon.com/coral/com.amazonaws.lambda/",
+            ),
+        ),
+        json.dumps(body).encode(),
+    )
