@@ -170,13 +170,25 @@ def report(results: dict[str, dict[str, Samples]]) -> tuple[str, list[str]]:
     for label, g in results[GEARBOX].items():
         m = results[MOTO][label]
         r = g.median_ms / m.median_ms
-        rows.append([
-            label, ms(g.median_ms), ms(g.p90_ms), ms(m.median_ms), ms(m.p90_ms), ratio(r),
-            verdict(r <= TARGET_RATIO),
-        ])
+        rows.append(
+            [
+                label,
+                ms(g.median_ms),
+                ms(g.p90_ms),
+                ms(m.median_ms),
+                ms(m.p90_ms),
+                ratio(r),
+                verdict(r <= TARGET_RATIO),
+            ]
+        )
         verdicts.append(r <= TARGET_RATIO)
     headers = [
-        "operation", "Gearbox ms", "Gearbox p90", "moto ms", "moto p90", "Gearbox/moto",
+        "operation",
+        "Gearbox ms",
+        "Gearbox p90",
+        "moto ms",
+        "moto p90",
+        "Gearbox/moto",
         f"<= {TARGET_RATIO}x",
     ]
     text = table(headers, rows, [False, True, True, True, True, True, False])

@@ -406,14 +406,24 @@ def _pair(a: float, b: float) -> str:
 
 
 def _row(
-    target: str, depth: str, result: Result, *, vs_floor: str = "", vs_ten: str = "",
+    target: str,
+    depth: str,
+    result: Result,
+    *,
+    vs_floor: str = "",
+    vs_ten: str = "",
     vs_gearbox: str = "",
 ) -> list[str]:
     return [
-        target, depth,
-        ms(result.send.median_ms), ms(result.send.p90_ms),
-        ms(result.pair.median_ms), ms(result.pair.p90_ms),
-        vs_floor, vs_ten, vs_gearbox,
+        target,
+        depth,
+        ms(result.send.median_ms),
+        ms(result.send.p90_ms),
+        ms(result.pair.median_ms),
+        ms(result.pair.p90_ms),
+        vs_floor,
+        vs_ten,
+        vs_gearbox,
     ]
 
 
@@ -424,24 +434,42 @@ def report(results: dict[str, dict[int, Result]], depths: Sequence[int]) -> tupl
     rows = [_row("client floor", "-", floor, vs_floor="1.00x / 1.00x")]
     for depth in depths:
         g = gearbox[depth]
-        rows.append(_row(
-            GEARBOX, f"{depth:,}", g,
-            vs_floor=_pair(g.send.median_ms / floor.send.median_ms,
-                           g.pair.median_ms / floor.pair.median_ms),
-            vs_ten=_pair(g.send.median_ms / ten.send.median_ms,
-                         g.pair.median_ms / ten.pair.median_ms),
-        ))
+        rows.append(
+            _row(
+                GEARBOX,
+                f"{depth:,}",
+                g,
+                vs_floor=_pair(
+                    g.send.median_ms / floor.send.median_ms, g.pair.median_ms / floor.pair.median_ms
+                ),
+                vs_ten=_pair(
+                    g.send.median_ms / ten.send.median_ms, g.pair.median_ms / ten.pair.median_ms
+                ),
+            )
+        )
     for other in (MOTO, MINISTACK):
         for depth, r in results[other].items():
             g = gearbox[depth]
-            rows.append(_row(
-                other, f"{depth:,}", r,
-                vs_gearbox=_pair(r.send.median_ms / g.send.median_ms,
-                                 r.pair.median_ms / g.pair.median_ms),
-            ))
+            rows.append(
+                _row(
+                    other,
+                    f"{depth:,}",
+                    r,
+                    vs_gearbox=_pair(
+                        r.send.median_ms / g.send.median_ms, r.pair.median_ms / g.pair.median_ms
+                    ),
+                )
+            )
     headers = [
-        "target", "depth", "send ms", "send p90", "recv+del ms", "recv+del p90",
-        "Gearbox/floor", "Gearbox/Gearbox@10", "other/Gearbox",
+        "target",
+        "depth",
+        "send ms",
+        "send p90",
+        "recv+del ms",
+        "recv+del p90",
+        "Gearbox/floor",
+        "Gearbox/Gearbox@10",
+        "other/Gearbox",
     ]
     text = table(headers, rows, [False, True, True, True, True, True, True, True, True])
     return text, targets(results, depths)
@@ -453,8 +481,10 @@ def targets(results: dict[str, dict[int, Result]], depths: Sequence[int]) -> lis
     lines = []
 
     deep, shallow = gearbox[depths[-1]], gearbox[depths[0]]
-    growth = (deep.send.median_ms / shallow.send.median_ms,
-              deep.pair.median_ms / shallow.pair.median_ms)
+    growth = (
+        deep.send.median_ms / shallow.send.median_ms,
+        deep.pair.median_ms / shallow.pair.median_ms,
+    )
     lines.append(
         f"{verdict(max(growth) <= DEPTH_GROWTH_LIMIT)}  Gearbox at depth {depths[-1]:,} within "
         f"{DEPTH_GROWTH_LIMIT}x of its cost at {depths[0]:,}: send {ratio(growth[0])}, "
@@ -484,8 +514,10 @@ def targets(results: dict[str, dict[int, Result]], depths: Sequence[int]) -> lis
     ministack = results[MINISTACK]
     slowest = min(
         [(ministack[d].send.median_ms / gearbox[d].send.median_ms, "send", d) for d in ministack]
-        + [(ministack[d].pair.median_ms / gearbox[d].pair.median_ms, "recv+del", d)
-           for d in ministack]
+        + [
+            (ministack[d].pair.median_ms / gearbox[d].pair.median_ms, "recv+del", d)
+            for d in ministack
+        ]
     )
     lines.append(
         f"{verdict(slowest[0] >= 1.0)}  Gearbox at no depth slower than MiniStack: closest is "
@@ -508,7 +540,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     plan = (
         Plan(
-            QUICK_DEPTHS, QUICK_ROUNDS, QUICK_MIN_ROUNDS, QUICK_WARMUP_ROUNDS,
+            QUICK_DEPTHS,
+            QUICK_ROUNDS,
+            QUICK_MIN_ROUNDS,
+            QUICK_WARMUP_ROUNDS,
             QUICK_ROUND_BUDGET_SECONDS,
         )
         if args.quick

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
+import signal
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -90,6 +92,19 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+def running_in(folder: Path) -> list[int]:
+    """Live processes whose working directory is ``folder`` (environments run in their code)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == folder and alive(int(entry.name)):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def report_of(result: InvokeResult) -> re.Match[str]:
@@ -402,6 +417,30 @@ def test_init_errors(cloud: LocalCloud, tmp_path: Path, case: str) -> None:
     assert pids == set()  # discarded
 
 
+def test_an_init_past_its_limit_times_out(
+    cloud: LocalCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gearbox.local.runtime import environment
+
+    monkeypatch.setattr(environment, "INIT_LIMIT_S", 0.2)  # Lambda's is 10 s
+    app = "import time\nprint('importing')\ntime.sleep(30)\n\ndef handler(e, c):\n    return 1\n"
+    spec = spec_for(write(tmp_path / "code", app=app))
+
+    async def scenario(pool: EnvironmentPool) -> tuple[InvokeResult, set[int]]:
+        result = await pool.invoke(spec, invocation())
+        return result, pool.pids()
+
+    result, pids = with_pool(cloud, tmp_path, scenario)
+    assert body(result)["errorType"] == "Sandbox.Timedout"
+    lines = result.log.splitlines()
+    assert lines[0] == "importing"
+    assert re.fullmatch(
+        r"INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: timeout", lines[1]
+    )
+    assert report_of(result)["rest"] == "\tStatus: timeout"
+    assert pids == set()
+
+
 def test_a_result_that_is_not_json_is_a_marshal_error(cloud: LocalCloud, tmp_path: Path) -> None:
     code = write(tmp_path / "code", app="def handler(e, c):\n    return {1, 2}\n")
 
@@ -496,6 +535,20 @@ def test_going_over_the_memory_size_kills_the_environment(
 # concurrency and lifecycle
 
 
+def test_an_environment_killed_while_idle_is_replaced(cloud: LocalCloud, tmp_path: Path) -> None:
+    spec = spec_for(write(tmp_path / "code", app=SLEEPY))
+
+    async def scenario(pool: EnvironmentPool) -> tuple[int, InvokeResult]:
+        pid = body(await pool.invoke(spec, invocation()))["pid"]
+        os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        return pid, await pool.invoke(spec, invocation())
+
+    pid, result = with_pool(cloud, tmp_path, scenario)
+    assert result.function_error is None and body(result)["pid"] != pid
+    assert result.init_ms is not None
+
+
 def test_parallel_invocations_scale_out_to_the_reserved_concurrency(
     cloud: LocalCloud, tmp_path: Path
 ) -> None:
@@ -587,7 +640,32 @@ def handler(event, context):
     in_flight = with_pool(cloud, tmp_path, scenario)
     assert in_flight.error_type == "Runtime.ExitError"
     assert len(pids) == 3 and not any(alive(pid) for pid in pids)
+    assert running_in(tmp_path / "code") == []
     assert not list((tmp_path / "work").glob("environments-*"))
+
+
+@pytest.mark.parametrize("after", [0.0, 0.002, 0.02])
+def test_close_while_environments_start(cloud: LocalCloud, tmp_path: Path, after: float) -> None:
+    code = write(tmp_path / "code", app=SLEEPY)
+
+    async def scenario(pool: EnvironmentPool) -> list[InvokeResult | BaseException]:
+        await pool.invoke(spec_for(code, name="first"), invocation())
+        calls = [
+            asyncio.ensure_future(pool.invoke(spec_for(code, name=f"f{i}"), invocation()))
+            for i in range(4)
+        ]
+        await asyncio.sleep(after)  # each is starting its environment
+        await pool.close()
+        assert running_in(code) == []
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    outcomes = with_pool(cloud, tmp_path, scenario)
+    for outcome in outcomes:
+        if isinstance(outcome, InvokeResult):
+            assert outcome.error_type == "Runtime.ExitError"
+        else:
+            assert isinstance(outcome, RuntimeError), outcome
+    assert running_in(code) == []
 
 
 def test_the_provided_folder_holds_the_runtime_packages_only(tmp_path: Path) -> None:

@@ -60,13 +60,20 @@ def test_next_response_error_and_bad_requests_on_one_connection() -> None:
 
             second = api.deliver(Event("r2", b"{}", 1, "arn:fn", "Root=1-y"))
             await exchange(reader, writer, NEXT)
+            error = post(
+                "/2018-06-01/runtime/invocation/r2/error",
+                b'{"a":1}',
+                "Lambda-Runtime-Function-Error-Type: Oops\r\n",
+            )
+            status, _, _ = await exchange(reader, writer, error)
+            assert status == 202
+
             chunked = (
-                b"POST /2018-06-01/runtime/invocation/r2/error HTTP/1.1\r\nHost: x\r\n"
-                b"Transfer-Encoding: chunked\r\nLambda-Runtime-Function-Error-Type: Oops\r\n\r\n"
-                b'5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n'
+                b"POST /2018-06-01/runtime/invocation/r3/response HTTP/1.1\r\nHost: x\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"
             )
             status, _, _ = await exchange(reader, writer, chunked)
-            assert status == 202
+            assert status == 411 and await reader.read() == b""  # and closed
             return await first, await second
         finally:
             writer.close()

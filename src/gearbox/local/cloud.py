@@ -65,7 +65,11 @@ class LocalCloud:
         )
         backend = MotoBackend(settings.host, port)
         return cls(
-            settings=settings, state=state, sqs=sqs, functions=functions, backend=backend,
+            settings=settings,
+            state=state,
+            sqs=sqs,
+            functions=functions,
+            backend=backend,
             socket=sock,
         )
 

@@ -45,7 +45,6 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,9 +75,8 @@ class Places:
 
 
 class Environment:
-    def __init__(self, spec: FunctionSpec, key: Hashable, places: Places) -> None:
+    def __init__(self, spec: FunctionSpec, places: Places) -> None:
         self.spec = spec
-        self.key = key  # environments are reused only for invocations of the same key
         self.idle_since = time.monotonic()
         self._places = places
         self._api: RuntimeApi | None = None
@@ -91,6 +89,7 @@ class Environment:
         self._initialized = False
         self._peak_mb = 0
         self._stopping: asyncio.Task[None] | None = None
+        self._killed = False
 
     @property
     def pid(self) -> int | None:
@@ -116,6 +115,9 @@ class Environment:
             self._output.child_started()
         self._exited = asyncio.ensure_future(self._process.wait())
         self._memory = PeakMemory(self._process.pid)
+        if self._stopping is not None:  # stopped (pool closed) while this was starting
+            await self._stop()  # again, now that there is a process to kill
+            raise RuntimeError("the environment was stopped while it started")
 
     async def invoke(self, invocation: Invocation) -> InvokeResult:
         if self._api is None or self._output is None or not self.usable:
@@ -151,7 +153,7 @@ class Environment:
     async def _watch(self, wanted: asyncio.Future[Any], deadline: float) -> report.Outcome | None:
         """Wait for ``wanted``; or say why it will not come (init failed, exit, time, memory)."""
         assert self._api is not None and self._exited is not None
-        watched = {wanted, self._api.init_failed, self._exited}
+        watched = (wanted, self._api.init_failed, self._exited)
         while not wanted.done():
             if self._api.init_failed.done():
                 return report.InitFailed(self._api.init_failed.result())
@@ -160,10 +162,7 @@ class Environment:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 return report.TimedOut()
-            done, _ = await asyncio.wait(
-                watched, timeout=min(remaining, _MEMORY_POLL_S), return_when="FIRST_COMPLETED"
-            )
-            if not done and self._over_memory():
+            if not await _any_done(watched, min(remaining, _MEMORY_POLL_S)) and self._over_memory():
                 return report.Exited(-signal.SIGKILL, out_of_memory=True)
         return None
 
@@ -221,7 +220,9 @@ class Environment:
         )
 
     async def _stop(self) -> None:
-        if self._process is not None:
+        """Idempotent: every step can run again, and kills a process group only once."""
+        if self._process is not None and not self._killed:
+            self._killed = True
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._process.pid, signal.SIGKILL)
         if self._exited is not None:
@@ -234,6 +235,33 @@ class Environment:
             self._memory.close()
         if self._tmp is not None:
             await asyncio.to_thread(shutil.rmtree, self._tmp, True)
+
+
+async def _any_done(futures: tuple[asyncio.Future[Any], ...], timeout: float) -> bool:
+    """Wait until one of ``futures`` is done (True) or ``timeout`` seconds pass (False).
+
+    ``asyncio.wait`` without its task and set bookkeeping: this is on every invocation's path.
+    """
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[bool] = loop.create_future()
+
+    def wake(_: object) -> None:
+        if not waiter.done():
+            waiter.set_result(True)
+
+    def expire() -> None:
+        if not waiter.done():
+            waiter.set_result(False)
+
+    for future in futures:
+        future.add_done_callback(wake)
+    timer = loop.call_later(timeout, expire)
+    try:
+        return await waiter
+    finally:
+        timer.cancel()
+        for future in futures:
+            future.remove_done_callback(wake)
 
 
 def _error_type(body: bytes) -> str | None:

@@ -16,6 +16,9 @@ Differences from AWS:
   is the provided folder (``provided.py``); layers are not merged into ``/opt``.
 - No ``AWS_SESSION_TOKEN``: the function's credentials are a plain access key pair, which is
   how the edge knows which function calls.
+- Added: ``AWS_ENDPOINT_URL`` (the local cloud), and ``AWS_CONFIG_FILE`` and
+  ``AWS_SHARED_CREDENTIALS_FILE`` pointing at the null device, so that the developer's
+  ``~/.aws`` files do not reach the function (Lambda has none). A function may override them.
 - The memory limit is checked on the process alone, not on processes it starts (see
   ``environment.py``).
 """
@@ -92,6 +95,9 @@ def lambda_environment(spec: FunctionSpec, launch: Launch, stream: str) -> dict[
         "PYTHONPATH": python_path(spec, launch.provided),
         "TMPDIR": str(launch.tmp_dir),
         "AWS_ENDPOINT_URL": launch.endpoint_url,
+        # Lambda has no ~/.aws files; the developer's must not reach the function's SDK.
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
     env.update(spec.environment)
     env.update(

@@ -5,7 +5,10 @@ the same code and configuration if there is one (a warm start), else in a new on
 start). Each environment runs one invocation at a time, so a function's concurrency is its
 number of busy environments; past ``reserved_concurrency`` (or the pool's default) an invoke
 raises ``Throttled``, as Lambda answers 429. An environment that failed (init error, timeout,
-exit, memory) is gone; the next invocation starts a new one, and no other is affected.
+exit, memory) is gone; the next invocation starts a new one, and no other is affected. A warm
+environment whose process dies while idle is dropped as soon as the event loop sees it end
+(within a millisecond or so); an invocation handed to it in that instant gets
+``Runtime.ExitError``.
 
 An environment idle for ``idle_seconds`` (real time) is stopped; ``retire(name)`` stops a
 function's idle environments at once and its busy ones when their invocation ends (the
@@ -27,7 +30,7 @@ import dataclasses
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +51,13 @@ class _Function:
 
 
 class EnvironmentPool:
+    """Every function's execution environments; create and use it on the edge's event loop.
+
+    ``endpoint_url`` is the local cloud (the functions' ``AWS_ENDPOINT_URL``); ``work_dir``
+    holds the provided folder and the environments' ``/tmp`` folders; ``on_log(name, log)``
+    gets each invocation's log, START to REPORT.
+    """
+
     def __init__(
         self,
         endpoint_url: str,
@@ -94,7 +104,8 @@ class EnvironmentPool:
         function.retiring |= function.busy
 
     async def close(self) -> None:
-        """Kill every environment (in-flight invocations end with Runtime.ExitError)."""
+        """Kill every environment and wait for it to go. In-flight invocations end with
+        ``Runtime.ExitError``, or ``RuntimeError`` for one still starting its environment."""
         self._closed = True
         if self._reaper is not None:
             self._reaper.cancel()
@@ -104,6 +115,8 @@ class EnvironmentPool:
             for environment in [*function.idle, *function.busy]:
                 self._stop(environment)
             function.idle.clear()
+        while any(function.busy for function in self._functions.values()):
+            await asyncio.sleep(0.01)  # in-flight invocations end as their processes die
         while self._stopping:
             await asyncio.gather(*self._stopping, return_exceptions=True)
         if self._places is not None:
@@ -128,12 +141,11 @@ class EnvironmentPool:
             limit = self._default_concurrency
         if len(function.busy) >= limit:
             raise Throttled(ACCOUNT_LIMIT if spec.reserved_concurrency is None else RESERVED_LIMIT)
-        key = config_key(spec)
-        for stale in [e for e in function.idle if e.key != key or not e.usable]:
+        for stale in [e for e in function.idle if not (e.usable and same_config(e.spec, spec))]:
             function.idle.remove(stale)
             self._stop(stale)
         cold = not function.idle
-        environment = Environment(spec, key, places) if cold else function.idle.pop()
+        environment = Environment(spec, places) if cold else function.idle.pop()
         function.busy.add(environment)
         return environment, cold
 
@@ -176,17 +188,11 @@ class EnvironmentPool:
                         self._stop(environment)
 
 
-_KEY_FIELDS = tuple(
+_CONFIG_FIELDS = tuple(
     f.name for f in dataclasses.fields(FunctionSpec) if f.name != "reserved_concurrency"
 )
 
 
-def config_key(spec: FunctionSpec) -> Hashable:
-    """What must match for an environment to be reused: everything but the concurrency."""
-    return tuple(_frozen(getattr(spec, name)) for name in _KEY_FIELDS)
-
-
-def _frozen(value: object) -> Hashable:
-    if isinstance(value, dict):
-        return tuple(sorted(value.items()))
-    return value
+def same_config(a: FunctionSpec, b: FunctionSpec) -> bool:
+    """Whether an environment made for ``a`` may run ``b``: all but the concurrency match."""
+    return a is b or all(getattr(a, name) == getattr(b, name) for name in _CONFIG_FIELDS)
