@@ -82,3 +82,19 @@ def test_help_lists_up() -> None:
     done = run_gearbox("--help")
     assert done.returncode == 0
     assert "up" in done.stdout
+
+
+def test_a_database_from_a_newer_gearbox_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    state = tmp_path / "state"
+    state.mkdir()
+    db = sqlite3.connect(state / "lambda.db")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('schema', '99')")
+    db.commit()
+    db.close()
+    done = run_gearbox("up", "--port", str(free_port()), "--state-dir", str(state))
+    assert done.returncode == 2
+    assert "written by a newer Gearbox" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

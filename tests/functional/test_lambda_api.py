@@ -242,3 +242,42 @@ def test_functions_survive_a_restart(tmp_path: Any) -> None:
             assert json.loads(response["Payload"].read())["got"] == {"n": 1}
         finally:
             local.stop()
+
+
+def test_an_environment_killed_mid_invocation(lam: Any, tmp_path: Any) -> None:
+    """The invocation in flight gets Lambda's Runtime.ExitError; the next one gets a fresh
+    environment; other functions are not affected."""
+    import os
+    import signal
+    import threading
+    import time
+
+    pid_file = tmp_path / "pid"
+    create_function(lam, "victim", """
+import os, time
+def handler(event, context):
+    with open(os.environ["PID_FILE"], "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(event.get("sleep", 0))
+    return os.getpid()
+""", Timeout=30, Environment={"Variables": {"PID_FILE": str(pid_file)}})
+    create_function(lam, "bystander", ECHO)
+    results: list[Any] = []
+    caller = threading.Thread(target=lambda: results.append(
+        lam.invoke(FunctionName="victim", Payload=b'{"sleep": 20}')))
+    caller.start()
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pid = int(pid_file.read_text())
+    assert json.loads(lam.invoke(FunctionName="bystander", Payload=b"{}")["Payload"].read())
+    os.kill(pid, signal.SIGKILL)
+    caller.join(timeout=30)
+    [response] = results
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    assert error["errorType"] == "Runtime.ExitError"
+    assert "signal: killed" in error["errorMessage"]
+    again = lam.invoke(FunctionName="victim", Payload=b"{}")
+    assert "FunctionError" not in again
+    assert json.loads(again["Payload"].read()) != pid

@@ -13,17 +13,15 @@ import signal
 import socket
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from gearbox.clock import Clock, SystemClock
-from gearbox.errors import GearboxError, StateDirError
+from gearbox.errors import GearboxError
 from gearbox.local.backend import MotoBackend
 from gearbox.local.edge.asgi import EdgeApp
 from gearbox.local.edge.chain import build_chain
 from gearbox.local.functions.service import LambdaService
 from gearbox.local.sqs.protocol import SqsService
-from gearbox.local.sqs.store import SchemaTooNew
 from gearbox.local.statedir import StateDir, open_state_dir
 from gearbox.settings import Settings
 
@@ -47,23 +45,21 @@ class LocalCloud:
     def open(cls, settings: Settings, clock: Clock | None = None) -> LocalCloud:
         from gearbox import __version__
 
-        state = open_state_dir(settings.state_dir, __version__)
-        try:
-            sqs = SqsService(_db(state.path), clock or SystemClock(), settings.account_id)
-        except SchemaTooNew as exc:
-            state.release()
-            raise StateDirError(f"state dir {settings.state_dir} {exc}") from exc
-        try:
+        clock = clock or SystemClock()
+        with contextlib.ExitStack() as undo:  # undoes what was opened if a later step fails
+            state = open_state_dir(settings.state_dir, __version__)
+            undo.callback(state.release)
+            sqs = SqsService(state.path / "sqs.db", clock, settings.account_id)
+            undo.callback(sqs.close)
             sock = _bind(settings.host, settings.port)
-        except GearboxError:
-            sqs.close()
-            state.release()
-            raise
-        port = sock.getsockname()[1]
-        functions = LambdaService(
-            state.path, clock or SystemClock(), f"http://{settings.host}:{port}", settings.region
-        )
-        backend = MotoBackend(settings.host, port)
+            undo.callback(sock.close)
+            port = sock.getsockname()[1]
+            functions = LambdaService(
+                state.path, clock, f"http://{settings.host}:{port}", settings.region
+            )
+            undo.callback(functions.registry.close)
+            backend = MotoBackend(settings.host, port)
+            undo.pop_all()
         return cls(
             settings=settings,
             state=state,
@@ -152,10 +148,6 @@ class LocalCloud:
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()
-
-
-def _db(state_dir: Path) -> Path:
-    return state_dir / "sqs.db"
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -18,16 +18,22 @@ import io
 import json
 import secrets
 import shutil
-import sqlite3
 import uuid
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gearbox.local.database import open_database
 from gearbox.local.functions.model import FunctionSpec
 
-MAX_UNZIPPED_BYTES = 262_144_000  # Lambda's limit on unzipped code, layers included
+MAX_UNZIPPED_BYTES = 262_144_000
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS functions (
+    region TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (region, name)
+);
+"""  # Lambda's limit on unzipped code, layers included
 
 
 @dataclass
@@ -88,15 +94,7 @@ class FunctionRegistry:
     def __init__(self, state_dir: Path) -> None:
         self._code_root = state_dir / "lambda" / "code"
         self._code_root.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            state_dir / "lambda.db", isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS functions (region TEXT NOT NULL, name TEXT NOT NULL, "
-            "record TEXT NOT NULL, PRIMARY KEY (region, name))"
-        )
+        self._db = open_database(state_dir / "lambda.db", _SCHEMA, SCHEMA_VERSION)
         self._functions: dict[tuple[str, str], FunctionRecord] = {}
         self._by_key: dict[str, FunctionRecord] = {}
         for (record,) in self._db.execute("SELECT record FROM functions"):

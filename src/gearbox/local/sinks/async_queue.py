@@ -41,7 +41,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gearbox.clock import Clock
+from gearbox.local.database import open_database, transaction
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
 from gearbox.local.sinks import decisions, lineage, records
 from gearbox.local.sinks.config import EventInvokeConfig
@@ -76,7 +76,6 @@ NEVER_RAN_ERROR = (500, "Event age exceeded before the function could run")
 SCHEDULER_SLACK = 5.0
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     function TEXT NOT NULL,
@@ -133,10 +132,6 @@ class Deliverer(Protocol):
     ) -> None: ...
 
 
-class SchemaTooNew(Exception):
-    """The database was written by a newer Gearbox."""
-
-
 @dataclass(frozen=True)
 class _Event:
     seq: int
@@ -176,18 +171,7 @@ class AsyncInvokeQueue:
         self._claimed: set[int] = set()  # events being invoked by this process
         self._sending: set[int] = set()  # outbox rows being delivered
         self._waker: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            self._db.close()
-            raise SchemaTooNew(
-                f"{path.name} has schema {row[0]}; this Gearbox reads {SCHEMA_VERSION}"
-            )
+        self._db = open_database(path, _SCHEMA, SCHEMA_VERSION)
 
     def close(self) -> None:
         with self._lock:
@@ -396,14 +380,8 @@ class AsyncInvokeQueue:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, transaction(self._db):
+            yield
 
     def _wake(self) -> None:
         waker = self._waker

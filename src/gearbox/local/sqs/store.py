@@ -16,18 +16,17 @@ The connection is used from one thread only (the edge's event loop); nothing her
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gearbox.local.database import open_database, transaction
 from gearbox.local.sqs.queues import Queue
 
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS queues (
     id INTEGER PRIMARY KEY,
     region TEXT NOT NULL,
@@ -118,34 +117,15 @@ class StoredMessage:
     dlq_source: str | None
 
 
-class SchemaTooNew(Exception):
-    """The database was written by a newer Gearbox."""
-
-
 class Store:
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise SchemaTooNew(f"sqs.db has schema {row[0]}; this Gearbox reads {SCHEMA_VERSION}")
+        self._db = open_database(path, _SCHEMA, SCHEMA_VERSION)
 
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[None]:
+        return transaction(self._db)
 
     # queues
 
