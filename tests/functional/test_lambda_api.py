@@ -253,18 +253,25 @@ def test_an_environment_killed_mid_invocation(lam: Any, tmp_path: Any) -> None:
     import time
 
     pid_file = tmp_path / "pid"
-    create_function(lam, "victim", """
+    create_function(
+        lam,
+        "victim",
+        """
 import os, time
 def handler(event, context):
     with open(os.environ["PID_FILE"], "w") as f:
         f.write(str(os.getpid()))
     time.sleep(event.get("sleep", 0))
     return os.getpid()
-""", Timeout=30, Environment={"Variables": {"PID_FILE": str(pid_file)}})
+""",
+        Timeout=30,
+        Environment={"Variables": {"PID_FILE": str(pid_file)}},
+    )
     create_function(lam, "bystander", ECHO)
     results: list[Any] = []
-    caller = threading.Thread(target=lambda: results.append(
-        lam.invoke(FunctionName="victim", Payload=b'{"sleep": 20}')))
+    caller = threading.Thread(
+        target=lambda: results.append(lam.invoke(FunctionName="victim", Payload=b'{"sleep": 20}'))
+    )
     caller.start()
     deadline = time.monotonic() + 20
     while not pid_file.exists() and time.monotonic() < deadline:
@@ -281,3 +288,10 @@ def handler(event, context):
     again = lam.invoke(FunctionName="victim", Payload=b"{}")
     assert "FunctionError" not in again
     assert json.loads(again["Payload"].read()) != pid
+
+
+def test_any_python3_runtime_runs_on_the_local_interpreter(lam: Any) -> None:
+    create_function(lam, "newer", ECHO)
+    lam.update_function_configuration(FunctionName="newer", Runtime="python3.13")
+    assert lam.get_function(FunctionName="newer")["Configuration"]["Runtime"] == "python3.13"
+    assert lam.invoke(FunctionName="newer")["StatusCode"] == 200

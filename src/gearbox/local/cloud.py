@@ -55,7 +55,11 @@ class LocalCloud:
             undo.callback(sock.close)
             port = sock.getsockname()[1]
             functions = LambdaService(
-                state.path, clock, f"http://{settings.host}:{port}", settings.region
+                state.path,
+                clock,
+                f"http://{settings.host}:{port}",
+                settings.region,
+                settings.account_id,
             )
             undo.callback(functions.registry.close)
             backend = MotoBackend(settings.host, port)

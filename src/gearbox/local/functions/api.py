@@ -56,6 +56,7 @@ class LambdaApi:
         registry: FunctionRegistry,
         clock: Clock,
         *,
+        account: str,
         invoke: SyncInvoker,
         enqueue: AsyncEnqueuer,
         fetch_code: CodeFetcher,
@@ -63,6 +64,7 @@ class LambdaApi:
     ) -> None:
         self._registry = registry
         self._clock = clock
+        self._account = account
         self._invoke = invoke
         self._enqueue = enqueue
         self._fetch_code = fetch_code
@@ -100,8 +102,7 @@ class LambdaApi:
         return record
 
     def _arn(self, exchange: Exchange, name: str) -> str:
-        account = "123456789012"
-        return f"arn:aws:lambda:{exchange.region}:{account}:function:{name}"
+        return f"arn:aws:lambda:{exchange.region}:{self._account}:function:{name}"
 
     # control plane
 
@@ -119,7 +120,7 @@ class LambdaApi:
         record = FunctionRecord(
             name=name,
             region=ex.region,
-            account="123456789012",
+            account=self._account,
             handler=config.handler(str(_required(body, "Handler"))),
             runtime=config.runtime(str(_required(body, "Runtime"))),
             role=str(_required(body, "Role")),

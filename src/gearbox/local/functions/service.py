@@ -38,7 +38,9 @@ SERVICE_SECRET_KEY = "gearbox-lambda-service"
 class LambdaService:
     target_prefix = None
 
-    def __init__(self, state_dir: Path, clock: Clock, endpoint_url: str, region: str) -> None:
+    def __init__(
+        self, state_dir: Path, clock: Clock, endpoint_url: str, region: str, account: str
+    ) -> None:
         self._state_dir = state_dir
         self._clock = clock
         self._endpoint_url = endpoint_url
@@ -51,6 +53,7 @@ class LambdaService:
         self.api = LambdaApi(
             self.registry,
             clock,
+            account=account,
             invoke=self._invoke_sync,
             enqueue=self._enqueue,
             fetch_code=self._fetch_code,
