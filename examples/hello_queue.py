@@ -1,13 +1,18 @@
-"""The demo behind ``make demo``: the local cloud, one real message through a durable queue.
+"""The demo behind ``make demo``: the local cloud, a real message through a durable queue,
+and a Lambda function run by AWS's own runtime interface client.
 
 It starts ``gearbox up`` as a user would (a separate process on 127.0.0.1), then drives it
 with boto3 and the aws command line: a queue with a dead-letter queue, a message sent,
 received and deleted, a poison message redriven to the DLQ after maxReceiveCount receives,
-and a restart of the local cloud that keeps every message.
+a function created from a zip and invoked synchronously and asynchronously (its result
+delivered to an on-success destination queue), and a restart of the local cloud that keeps
+every message and function.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import shutil
@@ -15,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +57,22 @@ def start(port: int) -> subprocess.Popen[str]:
 def stop(process: subprocess.Popen[str]) -> None:
     process.terminate()
     process.wait(timeout=20)
+
+
+HANDLER = """
+import os
+
+def handler(event, context):
+    name = os.path.basename(event["key"])
+    return {"name": name, "extension": os.path.splitext(name)[1], "by": context.function_name}
+"""
+
+
+def handler_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", HANDLER)
+    return buffer.getvalue()
 
 
 def step(title: str) -> None:
@@ -133,6 +155,8 @@ def main() -> None:
         )
         print("  ", json.loads(listed.stdout)["QueueUrls"])
 
+        lam = lambda_steps(sqs, endpoint)
+
         step("restart the local cloud: queues live in SQLite under .gearbox/")
         for i in range(3):
             sqs.send_message(QueueUrl=queue, MessageBody=f"job {i}")
@@ -142,9 +166,58 @@ def main() -> None:
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
         print("   after the restart:", sorted(m["Body"] for m in messages))
         assert sorted(m["Body"] for m in messages) == ["job 0", "job 1", "job 2"]
+        again = lam.invoke(FunctionName="extract", Payload=json.dumps({"key": "a/b.txt"}))
+        print("   the function too:", again["Payload"].read().decode())
     finally:
         stop(process)
     print("\nDone: the local cloud worked end to end. Next: `make test`.")
+
+
+def lambda_steps(sqs: Any, endpoint: str) -> Any:
+    """Create a function from a zip, invoke it, then invoke it asynchronously."""
+    step("a Lambda function: created from a zip, run by awslambdaric")
+    lam: Any = boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    )
+    lam.create_function(
+        FunctionName="extract",
+        Runtime="python3.11",
+        Handler="app.handler",
+        Role="arn:aws:iam::123456789012:role/extract",
+        Code={"ZipFile": handler_zip()},
+    )
+    response = lam.invoke(
+        FunctionName="extract", LogType="Tail", Payload=json.dumps({"key": "photos/cat.jpg"})
+    )
+    print("   response:", response["Payload"].read().decode())
+    report = base64.b64decode(response["LogResult"]).decode().strip().splitlines()[-1]
+    print("  ", report)
+    done = sqs.create_queue(QueueName="extract-done")["QueueUrl"]
+    lam.put_function_event_invoke_config(
+        FunctionName="extract",
+        DestinationConfig={
+            "OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:123456789012:extract-done"}
+        },
+    )
+    lam.invoke(
+        FunctionName="extract",
+        InvocationType="Event",
+        Payload=json.dumps({"key": "photos/dog.png"}),
+    )
+    record = json.loads(
+        sqs.receive_message(QueueUrl=done, WaitTimeSeconds=10)["Messages"][0]["Body"]
+    )
+    print(
+        "   async invoke ->",
+        record["requestContext"]["condition"],
+        "->",
+        record["responsePayload"],
+    )
+    return lam
 
 
 if __name__ == "__main__":

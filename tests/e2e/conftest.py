@@ -64,13 +64,14 @@ def start_up() -> Iterator[Callable[..., Running]]:
     """``start_up(state_dir)``: start ``gearbox up`` and wait until it serves."""
     started: list[Running] = []
 
-    def start(state_dir: Path, port: int | None = None) -> Running:
+    def start(state_dir: Path, port: int | None = None, cwd: Path | None = None) -> Running:
         port = port or free_port()
         process = subprocess.Popen(
             [GEARBOX, "up", "--port", str(port), "--state-dir", str(state_dir)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=cwd,
         )
         assert process.stdout is not None
         banner = process.stdout.readline()

@@ -77,3 +77,15 @@ def test_logs_prints_and_follows(tmp_path: Path, start_up: Callable[..., Running
         follower.wait(timeout=10)
 
     assert run_gearbox("logs", "nobody", "--state-dir", str(state)).returncode == 2
+
+
+def test_functions_run_with_a_relative_state_dir(
+    tmp_path: Path, start_up: Callable[..., Running]
+) -> None:
+    running = start_up(Path(".gearbox"), cwd=tmp_path)
+    lam = running.client("lambda")
+    create_function(lam, "rel", "def handler(event, context):\n    return 'ok'\n")
+    response = lam.invoke(FunctionName="rel")
+    assert "FunctionError" not in response, response["Payload"].read()
+    assert json.loads(response["Payload"].read()) == "ok"
+    assert (tmp_path / ".gearbox" / "lambda.db").exists()

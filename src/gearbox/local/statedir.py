@@ -49,7 +49,7 @@ def open_state_dir(path: Path, version: str) -> StateDir:
     except BaseException:
         lock.close()
         raise
-    return StateDir(path=path, _lock=lock)
+    return StateDir(path=path.resolve(), _lock=lock)
 
 
 def _lock(path: Path) -> IO[str]:
