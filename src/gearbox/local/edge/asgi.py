@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from gearbox.local.edge.chain import Chain
-from gearbox.local.edge.messages import Request
+from gearbox.local.edge.messages import Request, Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -59,9 +59,7 @@ class EdgeApp:
             {
                 "type": "http.response.start",
                 "status": response.status,
-                "headers": [
-                    (k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers
-                ],
+                "headers": _headers(response),
             }
         )
         await send({"type": "http.response.body", "body": response.body})
@@ -80,3 +78,13 @@ class EdgeApp:
                 await self._on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _headers(response: Response) -> list[tuple[bytes, bytes]]:
+    """The response's headers, with a Content-Length when it has none, so the server sends
+    the body as one piece rather than chunked (cheaper for both ends)."""
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    no_body_allowed = response.status < 200 or response.status in (204, 304)
+    if not no_body_allowed and not any(k.lower() == b"content-length" for k, _ in headers):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    return headers

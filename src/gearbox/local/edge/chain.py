@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from gearbox.local.edge.messages import Request, Response
-from gearbox.local.edge.operations import resolve_operation
+from gearbox.local.edge.operations import resolve as resolve_request
 from gearbox.local.edge.scope import credential_scope
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class Exchange:
     region: str = ""
     service: str | None = None
     operation: str | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
     principal: str = "user"
     response: Response | None = None
 
@@ -74,7 +75,7 @@ async def parse_scope(exchange: Exchange) -> None:
 
 
 async def resolve(exchange: Exchange) -> None:
-    exchange.operation = resolve_operation(exchange.request, exchange.service)
+    exchange.operation, exchange.path_params = resolve_request(exchange.request, exchange.service)
 
 
 class Identify:

@@ -38,16 +38,21 @@ class _Route:
     operation: str
 
 
-def resolve_operation(request: Request, service: str | None) -> str | None:
+def resolve(request: Request, service: str | None) -> tuple[str | None, dict[str, str]]:
+    """(operation, path parameters); the parameters only for REST protocols, still
+    percent-encoded, e.g. ``("Invoke", {"FunctionName": "fn"})``."""
     target = request.header("x-amz-target")
     if target:
-        return target.rpartition(".")[2] or None
+        return target.rpartition(".")[2] or None, {}
     action = _query_action(request)
     if action:
-        return action
-    if service is None:
-        return None
-    return _rest_operation(request, service)
+        return action, {}
+    found = rest_route(request, service) if service is not None else None
+    return found if found is not None else (None, {})
+
+
+def resolve_operation(request: Request, service: str | None) -> str | None:
+    return resolve(request, service)[0]
 
 
 def _query_action(request: Request) -> str | None:
@@ -62,22 +67,17 @@ def _query_action(request: Request) -> str | None:
     return None
 
 
-def _rest_operation(request: Request, service: str) -> str | None:
-    found = rest_route(request, service)
-    return found[0] if found else None
-
-
 def rest_route(request: Request, service: str) -> tuple[str, dict[str, str]] | None:
     """(operation, path parameters) of a REST request, e.g. ``("Invoke", {"FunctionName":
     "fn"})``; path parameters are still percent-encoded."""
-    routes = _routes(service)
+    routes = _routes(service).get(request.method)
     if not routes:
         return None
     query = parse_qs(request.query_string, keep_blank_values=True)
     path = request.path
     best: tuple[_Route, dict[str, str]] | None = None
     for route in routes:
-        if route.method != request.method or not route.query_keys <= query.keys():
+        if not route.query_keys <= query.keys():
             continue
         if any(query[key][0] != value for key, value in route.query_values):
             continue
@@ -92,8 +92,9 @@ def rest_route(request: Request, service: str) -> tuple[str, dict[str, str]] | N
 
 
 @functools.cache
-def _routes(service: str) -> tuple[_Route, ...]:
-    """The REST routes of ``service`` (a signing name), empty for non-REST services."""
+def _routes(service: str) -> dict[str, tuple[_Route, ...]]:
+    """The REST routes of ``service`` (a signing name) by HTTP method; empty for non-REST
+    services."""
     import botocore.exceptions
     import botocore.loaders
 
@@ -101,15 +102,18 @@ def _routes(service: str) -> tuple[_Route, ...]:
     try:
         model = loader.load_service_model(service, "service-2")
     except botocore.exceptions.UnknownServiceError:
-        return ()
+        return {}
     if not str(model["metadata"].get("protocol", "")).startswith("rest"):
-        return ()
+        return {}
     routes = [
         _route(name, op, _required_headers(model, op))
         for name, op in model["operations"].items()
         if "http" in op
     ]
-    return tuple(routes)
+    by_method: dict[str, list[_Route]] = {}
+    for route in routes:
+        by_method.setdefault(route.method, []).append(route)
+    return {method: tuple(found) for method, found in by_method.items()}
 
 
 def _required_headers(model: dict[str, Any], operation: dict[str, Any]) -> frozenset[str]:

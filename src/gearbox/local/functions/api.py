@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, unquote
 from gearbox.clock import Clock
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
-from gearbox.local.edge.operations import rest_route
 from gearbox.local.functions import config
 from gearbox.local.functions.errors import LambdaError, invalid, not_found
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
@@ -77,17 +76,17 @@ class LambdaApi:
 
     async def handle(self, exchange: Exchange) -> Response:
         try:
-            found = rest_route(exchange.request, "lambda")
-            operation = self._operations.get(found[0]) if found else None
-            if operation is None or found is None:
+            name = exchange.operation or ""
+            operation = self._operations.get(name)
+            if operation is None:
                 raise LambdaError(
                     "UnknownOperationException",
                     f"Gearbox's Lambda does not serve {exchange.request.method} "
                     f"{exchange.request.path}",
                     404,
                 )
-            params = {k: unquote(v) for k, v in found[1].items()}
-            body = {} if found[0] == "Invoke" else _json_body(exchange)
+            params = {k: unquote(v) for k, v in exchange.path_params.items()}
+            body = {} if name == "Invoke" else _json_body(exchange)
             return await operation(exchange, params, body)
         except LambdaError as error:
             return _error(exchange, error)

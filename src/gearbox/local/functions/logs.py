@@ -9,16 +9,29 @@ execution environment.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TextIO
 
 
 class LogBook:
+    """Appends to each function's log file, kept open; every append is flushed at once."""
+
     def __init__(self, state_dir: Path) -> None:
         self._folder = log_folder(state_dir)
         self._folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, TextIO] = {}
 
     def append(self, function_name: str, text: str) -> None:
-        with (self._folder / f"{function_name}.log").open("a", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+        handle = self._files.get(function_name)
+        if handle is None:
+            path = self._folder / f"{function_name}.log"
+            handle = self._files[function_name] = path.open("a", encoding="utf-8")
+        handle.write(text if text.endswith("\n") else text + "\n")
+        handle.flush()
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
 
 
 def log_folder(state_dir: Path) -> Path:

@@ -87,6 +87,7 @@ class LambdaService:
             await self._pool.close()
         if self._queue is not None:
             self._queue.close()
+        self.logs.close()
         self.registry.close()
 
     @property
