@@ -1,4 +1,5 @@
-"""Shared pieces of Gearbox's benchmarks (``bench/sqs.py``, ``bench/backend.py``).
+"""Shared pieces of Gearbox's benchmarks (``bench/sqs.py``, ``bench/backend.py``,
+``bench/lambda_invoke.py``).
 
 - The machine the numbers were measured on, printed at the top of every table.
 - Servers as separate processes on 127.0.0.1, as a user runs them: ``gearbox up`` with a
