@@ -27,6 +27,8 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sqs.py
 	$(BIN)/python bench/backend.py
+	$(BIN)/python bench/lambda_runtime.py
+	$(BIN)/python bench/lambda_invoke.py
 
 clean:
 	rm -rf $(VENV) .bench-venv .gearbox

@@ -295,3 +295,31 @@ def test_any_python3_runtime_runs_on_the_local_interpreter(lam: Any) -> None:
     lam.update_function_configuration(FunctionName="newer", Runtime="python3.13")
     assert lam.get_function(FunctionName="newer")["Configuration"]["Runtime"] == "python3.13"
     assert lam.invoke(FunctionName="newer")["StatusCode"] == 200
+
+
+def test_dependencies_travel_in_the_zip_and_nothing_else_leaks_in(lam: Any) -> None:
+    """A package inside the zip imports; one that only Gearbox's own virtualenv has fails
+    exactly as on Lambda; boto3 comes with the runtime."""
+    lam.create_function(
+        FunctionName="deps",
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={
+            "ZipFile": zip_of(
+                {
+                    "app.py": "import boto3, vendored.util\n"
+                    "def handler(e, c):\n    return vendored.util.shout('hi')\n",
+                    "vendored/__init__.py": "",
+                    "vendored/util.py": "def shout(s):\n    return s.upper()\n",
+                }
+            )
+        },
+    )
+    assert json.loads(lam.invoke(FunctionName="deps")["Payload"].read()) == "HI"
+    create_function(lam, "leaky", "import click\ndef handler(e, c):\n    return 1\n")
+    response = lam.invoke(FunctionName="leaky")
+    assert response["FunctionError"] == "Unhandled"
+    error = json.loads(response["Payload"].read())
+    assert error["errorType"] == "Runtime.ImportModuleError"
+    assert "No module named 'click'" in error["errorMessage"]
