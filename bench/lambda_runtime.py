@@ -10,21 +10,27 @@ What is measured (median and p90, ms), in one process, on one asyncio event loop
   pool's.
 - ``cold``: one ``EnvironmentPool.invoke`` of a function with no environment (a new name
   each time): Runtime API listener, process start, Python and awslambdaric start, the
-  handler module's import, the invocation, the response. Baseline: the same interpreter
+  handler module's import, the invocation, the response. Twice: ``forked`` (the default:
+  the process is forked from the pool's zygote, an interpreter that has imported
+  awslambdaric's dependencies, see ``gearbox.local.runtime.zygote``) and ``plain``
+  (``EnvironmentPool(zygote=False)``: a fresh ``python -S -m awslambdaric``, as Lambda
+  starts one), from two pools, the first invoke of each (which starts the zygote) not
+  counted. Baseline: the same interpreter
   running ``python -c "import <handler module>"`` in the code folder (process start to
   exit, the exit being ``os._exit`` so that the interpreter's finalization is not counted),
   that is the bare interpreter importing the handler. A second reference, the runtime's
   floor: ``python -S -c "import awslambdaric.__main__, <handler module>"`` with the
   environment's PYTHONPATH, what Lambda's runtime imports before it can serve, without
-  serving. Cold starts and references alternate. Each environment is retired after its cold
-  start, so processes do not pile up.
+  serving. Forked and plain cold starts and references alternate. Each environment is retired
+  after its cold start, so processes do not pile up.
 
 Two handlers: ``tiny`` (returns its event; imports nothing) and ``boto3`` (creates an SQS
 client at import, as most functions do). The pool's endpoint is a closed port: nothing here
 calls AWS. Not yet measured: the Lambda API on the edge in front of the pool.
 
-Prints the machine, one table, and the targets with PASS/FAIL. ``--quick`` takes fewer
-samples. Progress goes to stderr.
+Prints the machine, one table, and the targets with PASS/FAIL (the cold start target is the
+default, forked launch's; the plain launch's ratio is printed beside it). ``--quick`` takes
+fewer samples. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ HANDLERS = {
 EVENT = {"bench": "gearbox", "kind": "lambda", "payload": "x" * 160}
 
 WARM_ROUND = 100
+LAUNCHES = ("forked", "plain")  # EnvironmentPool(zygote=True), EnvironmentPool(zygote=False)
 
 # Targets from the issue.
 WARM_LIMIT_MS = 1.0
@@ -81,10 +88,10 @@ class Results:
     warm: Samples = field(default_factory=Samples)
     floor_warm: Samples = field(default_factory=Samples)
     direct: Samples = field(default_factory=Samples)
-    cold: dict[str, Samples] = field(default_factory=dict)
+    cold: dict[tuple[str, str], Samples] = field(default_factory=dict)  # (launch, handler)
+    init: dict[tuple[str, str], Samples] = field(default_factory=dict)
     bare: dict[str, Samples] = field(default_factory=dict)
     floor: dict[str, Samples] = field(default_factory=dict)
-    init: dict[str, Samples] = field(default_factory=dict)
 
 
 def spec_for(code: Path, name: str) -> FunctionSpec:
@@ -261,23 +268,30 @@ def provided_folder(code: Path) -> Path:
     return next((code.parent / "work").glob("provided-*"))
 
 
-async def measure_cold(
-    pool: EnvironmentPool, name: str, code: Path, samples: int, results: Results
+async def cold_start(
+    pool: EnvironmentPool, code: Path, function: str, cold: Samples, init: Samples
 ) -> None:
-    cold = results.cold.setdefault(name, Samples())
-    init = results.init.setdefault(name, Samples())
+    payload = json.dumps(EVENT).encode()
+    start = time.perf_counter()
+    result = check(await pool.invoke(spec_for(code, function), Invocation("r", payload)))
+    cold.add(time.perf_counter() - start)
+    init.add((result.init_ms or 0.0) / 1000)
+    pool.retire(function)
+
+
+async def measure_cold(
+    pools: dict[str, EnvironmentPool], name: str, code: Path, samples: int, results: Results
+) -> None:
     provided = provided_folder(code)
     await references(code, provided, Results(), name)  # file caches and .pyc files, for all
-    payload = json.dumps(EVENT).encode()
+    for launch in LAUNCHES:
+        results.cold[launch, name], results.init[launch, name] = Samples(), Samples()
     for i in range(samples):
         if i % 2:
             await references(code, provided, results, name)
-        function = f"cold-{name}-{i}"
-        start = time.perf_counter()
-        result = check(await pool.invoke(spec_for(code, function), Invocation("r", payload)))
-        cold.add(time.perf_counter() - start)
-        init.add((result.init_ms or 0.0) / 1000)
-        pool.retire(function)
+        for launch in LAUNCHES if i % 2 else LAUNCHES[::-1]:
+            cold, init = results.cold[launch, name], results.init[launch, name]
+            await cold_start(pools[launch], code, f"cold-{name}-{i}", cold, init)
         if not i % 2:
             await references(code, provided, results, name)
 
@@ -287,17 +301,28 @@ async def run(plan: Plan) -> Results:
     with tempfile.TemporaryDirectory(prefix="bench-lambda-") as tmp:
         folders = write_code(Path(tmp))
         endpoint = f"http://{HOST}:{free_port()}"  # nothing listens: no AWS calls here
-        pool = EnvironmentPool(endpoint, Path(tmp) / "work", default_concurrency=100)
+        pools = {
+            launch: EnvironmentPool(
+                endpoint, Path(tmp) / "work", default_concurrency=100, zygote=launch == "forked"
+            )
+            for launch in LAUNCHES
+        }
         try:
+            for launch, pool in pools.items():  # the provided folder; the zygote starts
+                first = spec_for(folders["tiny"], f"first-{launch}")
+                check(await pool.invoke(first, Invocation("r", b"{}")))
             log(f"warm: {plan.warm} invokes after {plan.warmup} warm-up, and as many on the floor")
-            check(await pool.invoke(spec_for(folders["tiny"], "first"), Invocation("r", b"{}")))
             provided = provided_folder(folders["tiny"])
-            await measure_warm(pool, folders["tiny"], provided, plan, results)
+            await measure_warm(pools["forked"], folders["tiny"], provided, plan, results)
             for name, samples in plan.cold.items():
-                log(f"cold: {samples} cold starts of {name!r}, alternating with bare imports")
-                await measure_cold(pool, name, folders[name], samples, results)
+                log(
+                    f"cold: {samples} forked and {samples} plain cold starts of {name!r}, "
+                    "alternating with bare imports"
+                )
+                await measure_cold(pools, name, folders[name], samples, results)
         finally:
-            await pool.close()
+            for pool in pools.values():
+                await pool.close()
     return results
 
 
@@ -315,14 +340,14 @@ def report(results: Results) -> tuple[str, list[str]]:
             ratio(warm.median_ms / results.floor_warm.median_ms), "-",
         ],
     ]  # fmt: skip
-    for name, cold in results.cold.items():
-        init = ms(results.init[name].median_ms)
+    for (launch, name), cold in results.cold.items():
+        init = ms(results.init[launch, name].median_ms)
         for label, reference in (
             ("python -c 'import app'", results.bare[name]),
             ("runtime floor (-S, awslambdaric)", results.floor[name]),
         ):
             rows.append([
-                "cold start", name, ms(cold.median_ms), ms(cold.p90_ms), label,
+                f"cold start, {launch}", name, ms(cold.median_ms), ms(cold.p90_ms), label,
                 f"{ms(reference.median_ms)} ms", ratio(cold.median_ms / reference.median_ms), init,
             ])  # fmt: skip
     headers = [
@@ -330,16 +355,18 @@ def report(results: Results) -> tuple[str, list[str]]:
         "Gearbox/baseline", "Init Duration ms",
     ]  # fmt: skip
     text = table(headers, rows, [False, False, True, True, False, True, True, True])
-    warm = results.warm.median_ms
+    warm_ms = results.warm.median_ms
     lines = [
-        f"{verdict(warm < WARM_LIMIT_MS)}  warm invoke round trip under {WARM_LIMIT_MS:.0f} ms: "
-        f"{ms(warm)} ms (median), {ms(results.warm.p90_ms)} ms (p90)"
+        f"{verdict(warm_ms < WARM_LIMIT_MS)}  warm invoke round trip under {WARM_LIMIT_MS:.0f} ms: "
+        f"{ms(warm_ms)} ms (median), {ms(results.warm.p90_ms)} ms (p90)"
     ]
-    for name, cold in results.cold.items():
-        factor = cold.median_ms / results.bare[name].median_ms
+    for name in results.bare:
+        bare = results.bare[name].median_ms
+        factor = results.cold["forked", name].median_ms / bare
+        plain = results.cold["plain", name].median_ms / bare
         lines.append(
             f"{verdict(factor <= COLD_LIMIT)}  cold start of {name!r} within {COLD_LIMIT}x of the "
-            f"bare interpreter importing it: {ratio(factor)}"
+            f"bare interpreter importing it: {ratio(factor)} (plain launch: {ratio(plain)})"
         )
     return text, lines
 
@@ -354,7 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     text, verdicts = report(results)
     extra = [
         f"run: {'--quick' if args.quick else 'full'}; warm: {plan.warm} invokes after "
-        f"{plan.warmup} warm-up; cold: {', '.join(f'{n} x {k}' for k, n in plan.cold.items())}; "
+        f"{plan.warmup} warm-up; cold, each launch: "
+        f"{', '.join(f'{n} x {k}' for k, n in plan.cold.items())}; "
         f"wall time {time.perf_counter() - started:.0f} s",
     ]
     print("\n".join(machine_lines(extra)))

@@ -32,6 +32,9 @@ REPORT = re.compile(
     re.MULTILINE,
 )
 T = TypeVar("T")
+# Both ways an environment's process starts: forked from the pool's zygote (the default), or
+# spawned plainly as `python -S -m awslambdaric`.
+LAUNCHERS = pytest.mark.parametrize("zygote", [True, False], ids=["forked", "plain"])
 
 COUNTER = """
 import os, tempfile
@@ -153,14 +156,15 @@ def test_warm_environment_keeps_globals_and_tmp(cloud: LocalCloud, tmp_path: Pat
     assert all(r.function_error is None and r.duration_ms > 0 for r in results)
 
 
-def test_log_is_lambdas_start_end_report(cloud: LocalCloud, tmp_path: Path) -> None:
+@LAUNCHERS
+def test_log_is_lambdas_start_end_report(cloud: LocalCloud, tmp_path: Path, zygote: bool) -> None:
     spec = spec_for(write(tmp_path / "code", app=COUNTER))
     logs: list[tuple[str, str]] = []
 
     async def scenario(pool: EnvironmentPool) -> list[InvokeResult]:
         return [await pool.invoke(spec, invocation()) for _ in range(2)]
 
-    cold, warm = with_pool(cloud, tmp_path, scenario, logs=logs)
+    cold, warm = with_pool(cloud, tmp_path, scenario, logs=logs, zygote=zygote)
     assert logs == [("fn", cold.log), ("fn", warm.log)]
     lines = cold.log.splitlines()
     assert lines[0] == "init line"  # printed during init, before START
@@ -226,7 +230,8 @@ def handler(event, context):
 """
 
 
-def test_context_and_environment_variables(cloud: LocalCloud, tmp_path: Path) -> None:
+@LAUNCHERS
+def test_context_and_environment_variables(cloud: LocalCloud, tmp_path: Path, zygote: bool) -> None:
     code = write(tmp_path / "code", app=CONTEXT)
     spec = spec_for(
         code,
@@ -241,7 +246,7 @@ def test_context_and_environment_variables(cloud: LocalCloud, tmp_path: Path) ->
     async def scenario(pool: EnvironmentPool) -> InvokeResult:
         return await pool.invoke(spec, call)
 
-    got = body(with_pool(cloud, tmp_path, scenario))
+    got = body(with_pool(cloud, tmp_path, scenario, zygote=zygote))
     env = got["env"]
     assert got["function_name"] == "ctx" and got["function_version"] == "$LATEST"
     assert got["memory_limit_in_mb"] == "128"  # awslambdaric reads it from the environment
@@ -464,8 +469,9 @@ def test_a_response_over_6_mb_is_refused(cloud: LocalCloud, tmp_path: Path) -> N
     assert body(result)["errorType"] == "Function.ResponseSizeTooLarge"
 
 
+@LAUNCHERS
 def test_timeout_kills_the_environment_and_the_next_one_is_fresh(
-    cloud: LocalCloud, tmp_path: Path
+    cloud: LocalCloud, tmp_path: Path, zygote: bool
 ) -> None:
     spec = spec_for(write(tmp_path / "code", app=SLEEPY))
 
@@ -476,7 +482,7 @@ def test_timeout_kills_the_environment_and_the_next_one_is_fresh(
         assert not alive(pid)
         return timed_out, pid, await pool.invoke(spec, invocation())
 
-    timed_out, pid, after = with_pool(cloud, tmp_path, scenario)
+    timed_out, pid, after = with_pool(cloud, tmp_path, scenario, zygote=zygote)
     message = f"RequestId: {timed_out.request_id} Error: Task timed out after 1.00 seconds"
     assert body(timed_out) == {"errorType": "Sandbox.Timedout", "errorMessage": message}
     assert timed_out.function_error == "Unhandled"
@@ -492,8 +498,9 @@ def test_timeout_kills_the_environment_and_the_next_one_is_fresh(
     [("sys.exit(1)", "exit status 1"), ("os._exit(3)", "exit status 3"),
      ("os.kill(os.getpid(), signal.SIGSEGV)", "signal: segmentation fault")],
 )  # fmt: skip
+@LAUNCHERS
 def test_a_runtime_that_exits_is_an_exit_error(
-    cloud: LocalCloud, tmp_path: Path, call: str, status: str
+    cloud: LocalCloud, tmp_path: Path, call: str, status: str, zygote: bool
 ) -> None:
     app = f"import os, signal, sys\n\ndef handler(e, c):\n    print('bye')\n    {call}\n"
     spec = spec_for(write(tmp_path / "code", app=app))
@@ -502,7 +509,7 @@ def test_a_runtime_that_exits_is_an_exit_error(
         result = await pool.invoke(spec, invocation())
         return result, pool.pids()
 
-    result, pids = with_pool(cloud, tmp_path, scenario)
+    result, pids = with_pool(cloud, tmp_path, scenario, zygote=zygote)
     message = f"RequestId: {result.request_id} Error: Runtime exited with error: {status}"
     assert body(result) == {"errorType": "Runtime.ExitError", "errorMessage": message}
     lines = result.log.splitlines()
@@ -512,8 +519,9 @@ def test_a_runtime_that_exits_is_an_exit_error(
 
 
 @pytest.mark.parametrize("megabytes", [300, 5000])
+@LAUNCHERS
 def test_going_over_the_memory_size_kills_the_environment(
-    cloud: LocalCloud, tmp_path: Path, megabytes: int
+    cloud: LocalCloud, tmp_path: Path, megabytes: int, zygote: bool
 ) -> None:
     app = "def handler(e, c):\n    return len(b'x' * (e['mb'] * 1024 * 1024))\n"
     spec = spec_for(write(tmp_path / "code", app=app), memory_mb=128)
@@ -522,7 +530,7 @@ def test_going_over_the_memory_size_kills_the_environment(
         fits = await pool.invoke(spec, invocation({"mb": 20}))
         return fits, await pool.invoke(spec, invocation({"mb": megabytes}))
 
-    fits, killed = with_pool(cloud, tmp_path, scenario)
+    fits, killed = with_pool(cloud, tmp_path, scenario, zygote=zygote)
     assert body(fits) == 20 * 1024 * 1024
     assert body(killed) == {
         "errorType": "Runtime.ExitError",
@@ -535,7 +543,10 @@ def test_going_over_the_memory_size_kills_the_environment(
 # concurrency and lifecycle
 
 
-def test_an_environment_killed_while_idle_is_replaced(cloud: LocalCloud, tmp_path: Path) -> None:
+@LAUNCHERS
+def test_an_environment_killed_while_idle_is_replaced(
+    cloud: LocalCloud, tmp_path: Path, zygote: bool
+) -> None:
     spec = spec_for(write(tmp_path / "code", app=SLEEPY))
 
     async def scenario(pool: EnvironmentPool) -> tuple[int, InvokeResult]:
@@ -544,7 +555,7 @@ def test_an_environment_killed_while_idle_is_replaced(cloud: LocalCloud, tmp_pat
         await asyncio.sleep(0.2)
         return pid, await pool.invoke(spec, invocation())
 
-    pid, result = with_pool(cloud, tmp_path, scenario)
+    pid, result = with_pool(cloud, tmp_path, scenario, zygote=zygote)
     assert result.function_error is None and body(result)["pid"] != pid
     assert result.init_ms is not None
 
@@ -615,7 +626,8 @@ def test_idle_environments_are_reaped(cloud: LocalCloud, tmp_path: Path) -> None
     with_pool(cloud, tmp_path, scenario, idle_seconds=0.3)
 
 
-def test_close_leaves_no_process_behind(cloud: LocalCloud, tmp_path: Path) -> None:
+@LAUNCHERS
+def test_close_leaves_no_process_behind(cloud: LocalCloud, tmp_path: Path, zygote: bool) -> None:
     app = """
 import os, subprocess, time
 
@@ -637,21 +649,29 @@ def handler(event, context):
         await pool.close()
         return await busy
 
-    in_flight = with_pool(cloud, tmp_path, scenario)
+    in_flight = with_pool(cloud, tmp_path, scenario, zygote=zygote)
     assert in_flight.error_type == "Runtime.ExitError"
     assert len(pids) == 3 and not any(alive(pid) for pid in pids)
     assert running_in(tmp_path / "code") == []
     assert not list((tmp_path / "work").glob("environments-*"))
 
 
+@LAUNCHERS
 @pytest.mark.parametrize("after", [0.0, 0.002, 0.02])
-def test_close_while_environments_start(cloud: LocalCloud, tmp_path: Path, after: float) -> None:
-    code = write(tmp_path / "code", app=SLEEPY)
+def test_close_while_environments_start(
+    cloud: LocalCloud, tmp_path: Path, after: float, zygote: bool
+) -> None:
+    # The init takes a while, so that 20 ms in the environments are still starting, however
+    # fast the process starts (a forked one can start in less).
+    slow = "import time\ntime.sleep(0.5)\nfrom app import handler\n"
+    code = write(tmp_path / "code", app=SLEEPY, slow=slow)
 
     async def scenario(pool: EnvironmentPool) -> list[InvokeResult | BaseException]:
         await pool.invoke(spec_for(code, name="first"), invocation())
         calls = [
-            asyncio.ensure_future(pool.invoke(spec_for(code, name=f"f{i}"), invocation()))
+            asyncio.ensure_future(
+                pool.invoke(spec_for(code, name=f"f{i}", handler="slow.handler"), invocation())
+            )
             for i in range(4)
         ]
         await asyncio.sleep(after)  # each is starting its environment
@@ -659,7 +679,7 @@ def test_close_while_environments_start(cloud: LocalCloud, tmp_path: Path, after
         assert running_in(code) == []
         return await asyncio.gather(*calls, return_exceptions=True)
 
-    outcomes = with_pool(cloud, tmp_path, scenario)
+    outcomes = with_pool(cloud, tmp_path, scenario, zygote=zygote)
     for outcome in outcomes:
         if isinstance(outcome, InvokeResult):
             assert outcome.error_type == "Runtime.ExitError"

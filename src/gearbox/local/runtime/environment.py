@@ -1,6 +1,7 @@
 """One execution environment: a process running awslambdaric, and its Runtime API.
 
-Lifecycle, as on Lambda: ``start`` launches the process (``launch.py``); the first ``invoke``
+Lifecycle, as on Lambda: ``start`` launches the process (the pool's ``launch.Launcher``:
+forked from the zygote, ``zygote.py``, or spawned plainly, ``launch.py``); the first ``invoke``
 waits for the Init phase to end, which is when the runtime first asks for an event (Init
 Duration is measured from the process's start until then), then runs the invocation.
 Later invocations reuse the process, so module globals and the environment's ``/tmp``
@@ -29,8 +30,10 @@ Differences from AWS:
   the same kill when the handler lets it escape (a handler that catches it goes on, where on
   Lambda it would have been killed). Processes the function starts are not counted, and
   "Max Memory Used" is the runtime process's own peak (clamped to the memory size after a
-  kill, as Lambda shows it). Without ``/proc`` (not Linux) nothing is checked and memory used
-  reads 0.
+  kill, as Lambda shows it). A process forked from the zygote starts with the zygote's pages
+  resident, shared until written, and they count as its own: about what a fresh process has
+  once it has imported the same modules. Without ``/proc`` (not Linux) nothing is checked
+  and memory used reads 0.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 import os
 import shutil
@@ -54,10 +56,12 @@ from gearbox.local.runtime import report
 from gearbox.local.runtime.api import Event, Reply, RuntimeApi
 from gearbox.local.runtime.launch import (
     Launch,
+    Launcher,
     PeakMemory,
+    RuntimeProcess,
+    kill_group,
     lambda_environment,
     log_stream_name,
-    spawn,
 )
 from gearbox.local.runtime.output import Output
 
@@ -72,6 +76,7 @@ class Places:
     tmp_root: Path  # each environment's /tmp is a fresh folder in here
     provided: Path  # provided.provided_dir
     endpoint_url: str  # the local cloud, as AWS_ENDPOINT_URL
+    launcher: Launcher  # starts the processes
 
 
 class Environment:
@@ -81,7 +86,7 @@ class Environment:
         self._places = places
         self._api: RuntimeApi | None = None
         self._output: Output | None = None
-        self._process: asyncio.subprocess.Process | None = None
+        self._process: RuntimeProcess | None = None
         self._exited: asyncio.Future[int] | None = None
         self._memory: PeakMemory | None = None
         self._tmp: Path | None = None
@@ -110,7 +115,9 @@ class Environment:
         self._output = Output()
         self._started = time.perf_counter()
         try:
-            self._process = await spawn(self.spec, env, self._output.write_fd)
+            self._process = await self._places.launcher.launch(
+                self.spec, env, self._output.write_fd
+            )
         finally:
             self._output.child_started()
         self._exited = asyncio.ensure_future(self._process.wait())
@@ -223,8 +230,7 @@ class Environment:
         """Idempotent: every step can run again, and kills a process group only once."""
         if self._process is not None and not self._killed:
             self._killed = True
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._process.pid, signal.SIGKILL)
+            kill_group(self._process.pid)
         if self._exited is not None:
             await asyncio.shield(self._exited)
         if self._api is not None:

@@ -1,11 +1,16 @@
 """Starting an execution environment's process: its command, environment and limits.
 
-The process is ``<Gearbox's python> -S -m awslambdaric <handler>``, in its own session (so
-its whole process group can be killed), with the working directory at the function's code
-and a clean environment that holds what Lambda defines
+The process is ``<Gearbox's python> -S -m awslambdaric <handler>`` (``command``), in its own
+session (so its whole process group can be killed), with the working directory at the
+function's code, stdin ``/dev/null``, stdout and stderr on the environment's pipe, a hard
+``RLIMIT_DATA`` (``data_limit``) and a clean environment that holds what Lambda defines
 (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)
 plus ``AWS_ENDPOINT_URL``, so the SDK in the function reaches the local cloud. The function's
 own variables win, except the reserved ones Lambda does not let a function set.
+
+A ``Launcher`` starts it: ``PlainLauncher`` here (``spawn``), or ``zygote.ZygoteLauncher``,
+which forks it from a pre-started interpreter; either gives a ``RuntimeProcess`` (a pid that
+leads its own process group, and its exit status).
 
 Differences from AWS:
 
@@ -29,12 +34,14 @@ import asyncio
 import contextlib
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from gearbox.local.functions.model import FunctionSpec
 from gearbox.local.runtime.provided import python_path
@@ -62,9 +69,41 @@ RESERVED = frozenset(
         "TZ",
     }
 )
+DEFAULT_LANG = "en_US.UTF-8"
+SYSTEM_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 # Room above the memory size for what the kernel counts as data but a function rarely
 # touches (each thread's stack counts 8 MB); the real limit is checked on resident memory.
 _DATA_HEADROOM_MB = 1024
+
+
+class RuntimeProcess(Protocol):
+    """An environment's process: it leads its own process group, ``wait`` gives its exit
+    status (negative: killed by that signal). ``asyncio.subprocess.Process`` is one."""
+
+    @property
+    def pid(self) -> int: ...
+
+    async def wait(self) -> int: ...
+
+
+class Launcher(Protocol):
+    """Starts environments' processes; ``close`` after the last one has ended."""
+
+    async def launch(self, spec: FunctionSpec, env: dict[str, str], output: int) -> RuntimeProcess:
+        """Start ``command(spec)`` with ``env``; stdout and stderr go to the ``output`` fd."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class PlainLauncher:
+    """Each process is a fresh ``python -S -m awslambdaric``, as on Lambda."""
+
+    async def launch(self, spec: FunctionSpec, env: dict[str, str], output: int) -> RuntimeProcess:
+        return await spawn(spec, env, output)
+
+    async def close(self) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,8 +126,8 @@ def lambda_environment(spec: FunctionSpec, launch: Launch, stream: str) -> dict[
     layer_bins = [str(layer / "bin") for layer in spec.layers]
     layer_libs = [str(layer / "lib") for layer in spec.layers]
     env = {
-        "LANG": "en_US.UTF-8",
-        "PATH": os.pathsep.join(["/usr/local/bin", "/usr/bin", "/bin", *layer_bins]),
+        "LANG": DEFAULT_LANG,
+        "PATH": os.pathsep.join([*SYSTEM_PATH, *layer_bins]),
         "LD_LIBRARY_PATH": os.pathsep.join(
             [str(spec.code_dir), str(spec.code_dir / "lib"), *layer_libs]
         ),
@@ -124,14 +163,22 @@ def lambda_environment(spec: FunctionSpec, launch: Launch, stream: str) -> dict[
     return env
 
 
+def command(spec: FunctionSpec) -> list[str]:
+    """The runtime's command line: Gearbox's interpreter, without site-packages."""
+    return [sys.executable, "-S", "-m", "awslambdaric", spec.handler]
+
+
+def data_limit(spec: FunctionSpec) -> int:
+    """The hard ``RLIMIT_DATA``, in bytes: a backstop far above the memory size."""
+    return (spec.memory_mb + _DATA_HEADROOM_MB) * 1024 * 1024
+
+
 async def spawn(spec: FunctionSpec, env: dict[str, str], output: int) -> asyncio.subprocess.Process:
     """Start the runtime in its own session; stdout and stderr go to the ``output`` fd."""
+    program, *args = command(spec)
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-S",
-        "-m",
-        "awslambdaric",
-        spec.handler,
+        program,
+        *args,
         stdin=subprocess.DEVNULL,
         stdout=output,
         stderr=output,
@@ -139,10 +186,22 @@ async def spawn(spec: FunctionSpec, env: dict[str, str], output: int) -> asyncio
         cwd=spec.code_dir,
         start_new_session=True,
     )
-    limit = (spec.memory_mb + _DATA_HEADROOM_MB) * 1024 * 1024
+    limit = data_limit(spec)
     with contextlib.suppress(OSError, ValueError, AttributeError):  # not Linux, or exited
         resource.prlimit(process.pid, resource.RLIMIT_DATA, (limit, limit))
     return process
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group that ``pid`` leads, or ``pid`` alone while it has none yet
+    (a forked child makes its group first thing, but may not have yet)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    except PermissionError:
+        pass
 
 
 class PeakMemory:

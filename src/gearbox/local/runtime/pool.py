@@ -14,12 +14,19 @@ An environment idle for ``idle_seconds`` (real time) is stopped; ``retire(name)`
 function's idle environments at once and its busy ones when their invocation ends (the
 code or configuration changed, or the function was deleted). ``close`` kills them all.
 
+Processes are forked from the pool's zygote (``zygote.py``), which the first cold start
+starts; ``EnvironmentPool(..., zygote=False)`` spawns each one plainly instead
+(``python -S -m awslambdaric``, as Lambda does). ``close`` ends the zygote too.
+
 The pool lives on the edge's event loop and never blocks it: processes are asyncio
-subprocesses, and the one slow step (building the provided folder) runs on a thread.
+subprocesses or the zygote's children, and the one slow step (building the provided folder)
+runs on a thread.
 
 Differences from AWS: the default limit is per function (Lambda's is the account's 1,000,
 shared by the functions without reserved concurrency, minus what they reserve); there is no
-burst limit or scaling rate, and no provisioned concurrency.
+burst limit or scaling rate, and no provisioned concurrency. Environments are forked from a
+pre-started interpreter that has imported awslambdaric's dependencies, where Lambda starts a
+fresh process (``zygote_main.py`` says what differs).
 """
 
 from __future__ import annotations
@@ -36,7 +43,9 @@ from pathlib import Path
 
 from gearbox.local.functions.model import FunctionSpec, Invocation, InvokeResult, Throttled
 from gearbox.local.runtime.environment import Environment, Places
+from gearbox.local.runtime.launch import Launcher, PlainLauncher
 from gearbox.local.runtime.provided import provided_dir
+from gearbox.local.runtime.zygote import ZygoteLauncher
 
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
@@ -55,7 +64,8 @@ class EnvironmentPool:
 
     ``endpoint_url`` is the local cloud (the functions' ``AWS_ENDPOINT_URL``); ``work_dir``
     holds the provided folder and the environments' ``/tmp`` folders; ``on_log(name, log)``
-    gets each invocation's log, START to REPORT.
+    gets each invocation's log, START to REPORT. ``zygote=False`` spawns every process
+    plainly rather than forking it from a zygote.
     """
 
     def __init__(
@@ -65,12 +75,15 @@ class EnvironmentPool:
         on_log: Callable[[str, str], None] | None = None,
         idle_seconds: float = 300,
         default_concurrency: int = 10,
+        *,
+        zygote: bool = True,
     ) -> None:
         self._endpoint_url = endpoint_url
         self._work_dir = work_dir
         self._on_log = on_log
         self._idle_seconds = idle_seconds
         self._default_concurrency = default_concurrency
+        self._zygote = zygote
         self._functions: dict[str, _Function] = {}
         self._places: Places | None = None
         self._places_lock = asyncio.Lock()
@@ -120,6 +133,7 @@ class EnvironmentPool:
         while self._stopping:
             await asyncio.gather(*self._stopping, return_exceptions=True)
         if self._places is not None:
+            await self._places.launcher.close()
             await asyncio.to_thread(shutil.rmtree, self._places.tmp_root, True)
 
     def pids(self) -> set[int]:
@@ -174,7 +188,8 @@ class EnvironmentPool:
         self._work_dir.mkdir(parents=True, exist_ok=True)
         provided = provided_dir(self._work_dir)
         tmp_root = Path(tempfile.mkdtemp(prefix="environments-", dir=self._work_dir))
-        return Places(tmp_root=tmp_root, provided=provided, endpoint_url=self._endpoint_url)
+        launcher: Launcher = ZygoteLauncher(provided) if self._zygote else PlainLauncher()
+        return Places(tmp_root, provided, self._endpoint_url, launcher)
 
     async def _reap(self) -> None:
         every = min(max(self._idle_seconds / 4, 0.05), _REAP_EVERY_MAX_S)
