@@ -14,6 +14,7 @@ Not a test helper: nothing here asserts; benchmarks print ratios measured in the
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import platform
@@ -303,3 +304,37 @@ def ratio(value: float) -> str:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+# the client floor: a canned-response server in its own process
+
+_FLOOR_MARKER = "floor server on "
+
+
+def run_floor_server(protocol: Callable[[], asyncio.Protocol]) -> None:
+    """A floor server's process: listen on an ephemeral port, print it, serve until killed."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(protocol, HOST, 0)
+        port = server.sockets[0].getsockname()[1]
+        print(f"{_FLOOR_MARKER}http://{HOST}:{port}", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+@contextlib.contextmanager
+def floor_server(name: str, script: Path) -> Iterator[Server]:
+    """Run ``script --floor-server`` (which calls ``run_floor_server``) as a server."""
+
+    def ready(log_path: Path) -> str | None:
+        text = log_path.read_text(errors="replace")
+        if _FLOOR_MARKER not in text:
+            return None
+        return text.split(_FLOOR_MARKER, 1)[1].split()[0]
+
+    argv = [sys.executable, str(script.resolve()), "--floor-server"]
+    with serve(name, argv, ready) as server:
+        yield server

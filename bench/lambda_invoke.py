@@ -60,25 +60,24 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness import (
-    HOST,
     REGION,
     ROOT,
     VENV_BIN,
     Samples,
-    Server,
+    floor_server,
     gearbox_server,
     log,
     machine_lines,
     make_client,
     ms,
     ratio,
-    serve,
+    run_floor_server,
     table,
     timed,
     verdict,
@@ -475,34 +474,6 @@ class _FloorProtocol(asyncio.Protocol):
             self._transport.write(_FLOOR_INVOKE if invocation else _FLOOR_OTHER)
 
 
-def run_floor_server() -> None:
-    """The floor server's process: listen on an ephemeral port, print it, serve until killed."""
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(_FloorProtocol, HOST, 0)
-        port = server.sockets[0].getsockname()[1]
-        print(f"floor server on http://{HOST}:{port}", flush=True)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-@contextlib.contextmanager
-def floor_server() -> Iterator[Server]:
-    def ready(log_path: Path) -> str | None:
-        text = log_path.read_text(errors="replace")
-        marker = "floor server on "
-        if marker not in text:
-            return None
-        return text.split(marker, 1)[1].split()[0]
-
-    argv = [sys.executable, str(Path(__file__).resolve()), "--floor-server"]
-    with serve("floor", argv, ready) as server:
-        yield server
-
-
 # the report
 
 
@@ -644,7 +615,7 @@ def source_line() -> str:
 def run(plan: Plan) -> Results:
     results = Results()
     with contextlib.ExitStack() as stack:
-        floor = stack.enter_context(floor_server())
+        floor = stack.enter_context(floor_server("floor", Path(__file__)))
         gearbox = stack.enter_context(gearbox_server())
         ministack = stack.enter_context(ministack_server())
         clients: dict[str, list[Any]] = {}
@@ -690,7 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--floor-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_server:
-        run_floor_server()
+        run_floor_server(_FloorProtocol)
         return 0
 
     plan = QUICK if args.quick else FULL

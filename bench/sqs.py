@@ -56,6 +56,7 @@ from harness import (
     ROOT,
     Samples,
     Server,
+    floor_server,
     free_port,
     gearbox_server,
     log,
@@ -64,6 +65,7 @@ from harness import (
     moto_server,
     ms,
     ratio,
+    run_floor_server,
     serve,
     table,
     timed,
@@ -370,34 +372,6 @@ class _FloorProtocol(asyncio.Protocol):
             self._transport.write(_floor_answer(target, body, host))
 
 
-def run_floor_server() -> None:
-    """The floor server's process: listen on an ephemeral port, print it, serve until killed."""
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(_FloorProtocol, HOST, 0)
-        port = server.sockets[0].getsockname()[1]
-        print(f"floor server on http://{HOST}:{port}", flush=True)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-@contextlib.contextmanager
-def floor_server() -> Iterator[Server]:
-    def ready(log_path: Path) -> str | None:
-        text = log_path.read_text(errors="replace")
-        marker = "floor server on "
-        if marker not in text:
-            return None
-        return text.split(marker, 1)[1].split()[0]
-
-    argv = [sys.executable, str(Path(__file__).resolve()), "--floor-server"]
-    with serve(FLOOR, argv, ready) as server:
-        yield server
-
-
 # the report
 
 
@@ -535,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--floor-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_server:
-        run_floor_server()
+        run_floor_server(_FloorProtocol)
         return 0
 
     plan = (
@@ -555,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.ExitStack() as servers:
         lanes: list[Lane] = []
         for name, server, depths in (
-            (FLOOR, floor_server(), [0]),
+            (FLOOR, floor_server(FLOOR, Path(__file__)), [0]),
             (GEARBOX, gearbox_server(), list(plan.depths)),
             (MOTO, moto_server(), moto_depths),
             (MINISTACK, ministack_server(), list(plan.depths)),
