@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from pathlib import Path
 
 from gearbox.clock import Clock
@@ -110,8 +111,6 @@ class LambdaService:
         )
 
     def _enqueue_arn(self, function_arn: str, payload: bytes) -> None:
-        import uuid
-
         self.queue.enqueue(function_arn, payload, str(uuid.uuid4()), None)
 
     def _retire(self, function_name: str) -> None:
