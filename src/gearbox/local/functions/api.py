@@ -14,6 +14,7 @@ unpacked code on this machine.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -33,6 +34,8 @@ from gearbox.local.functions.registry import (
     FunctionRegistry,
     new_credentials,
 )
+from gearbox.local.sources.sqs_mapping import MappingError, SqsMapping, configure
+from gearbox.local.sources.sqs_poller import PollerManager
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -49,6 +52,8 @@ class LambdaApi:
     """Answers Lambda API requests; ``invoke``/``enqueue`` run the functions."""
 
     target_prefix = None
+    # SQS event source mappings; set by LambdaService (None: the operations answer 404).
+    event_sources: PollerManager | None = None
 
     def __init__(
         self,
@@ -332,6 +337,131 @@ class LambdaApi:
             }
         merged["LastModified"] = self._clock.now()
         return merged
+
+    # SQS event source mappings
+
+    def _sources(self) -> PollerManager:
+        if self.event_sources is None:
+            raise LambdaError("ResourceNotFoundException", "Event source mappings are off", 404)
+        return self.event_sources
+
+    def _mapping(self, mapping_uuid: str) -> SqsMapping:
+        mapping = self._sources().store.get(mapping_uuid)
+        if mapping is None:
+            raise LambdaError(
+                "ResourceNotFoundException",
+                f"The resource you requested does not exist. (Service: Lambda, Status Code: "
+                f"404, Request ID: {uuid.uuid4()})",
+                404,
+            )
+        return mapping
+
+    def _function_of(self, ex: Exchange, name_or_arn: str) -> FunctionRecord:
+        parts = name_or_arn.split(":")
+        if len(parts) >= 7 and parts[0] == "arn":
+            record = self._registry.get(parts[3], parts[6])
+            if record is None:
+                raise not_found(name_or_arn)
+            return record
+        return self._record(ex, name_or_arn)
+
+    async def _check_mapping(self, mapping: SqsMapping, function: FunctionRecord) -> None:
+        attributes = await self._sources().queue_attributes(mapping.event_source_arn)
+        if attributes is None:
+            raise invalid(
+                "Error occurred while ReceiveMessage. SQS Error Code: "
+                "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified "
+                "queue does not exist for this wsdl version."
+            )
+        visibility = int(attributes.get("VisibilityTimeout", "30"))
+        if visibility < function.timeout:
+            raise invalid(
+                f"Queue visibility timeout: {visibility} seconds is less than Function "
+                f"timeout: {function.timeout} seconds"
+            )
+
+    async def _op_CreateEventSourceMapping(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        sources = self._sources()
+        function = self._function_of(ex, str(_required(body, "FunctionName")))
+        source_arn = str(_required(body, "EventSourceArn"))
+        if source_arn.split(":")[2:3] != ["sqs"]:
+            raise invalid("Gearbox's event source mappings read SQS queues only.")
+        for existing in sources.store.all():
+            if existing.event_source_arn == source_arn and existing.function_arn == function.arn:
+                raise LambdaError(
+                    "ResourceConflictException",
+                    f'An event source mapping with SQS arn (" {source_arn} ") and function '
+                    f'(" {function.name} ") already exists. Please update or delete the '
+                    f"existing mapping with UUID {existing.uuid}",
+                    409,
+                )
+        base = SqsMapping(
+            function_arn=function.arn, event_source_arn=source_arn, last_modified=self._clock.now()
+        )
+        try:
+            mapping = configure(base, body)
+        except MappingError as exc:
+            raise invalid(str(exc)) from exc
+        await self._check_mapping(mapping, function)
+        sources.store.save(mapping)
+        sources.changed(mapping)
+        return _json(202, ex, mapping.to_wire())
+
+    async def _op_GetEventSourceMapping(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        return _json(200, ex, self._mapping(p["UUID"]).to_wire())
+
+    async def _op_ListEventSourceMappings(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        query = parse_qs(ex.request.query_string)
+        mappings = self._sources().store.all()
+        if query.get("EventSourceArn"):
+            mappings = [m for m in mappings if m.event_source_arn == query["EventSourceArn"][0]]
+        if query.get("FunctionName"):
+            arn = self._function_of(ex, query["FunctionName"][0]).arn
+            mappings = [m for m in mappings if m.function_arn == arn]
+        start = int(query.get("Marker", ["0"])[0] or 0)
+        limit = int(query.get("MaxItems", ["100"])[0])
+        if not 1 <= limit <= 10_000:
+            raise invalid("MaxItems must be between 1 and 10000")
+        out: dict[str, Any] = {
+            "EventSourceMappings": [m.to_wire() for m in mappings[start : start + limit]]
+        }
+        if start + limit < len(mappings):
+            out["NextMarker"] = str(start + limit)
+        return _json(200, ex, out)
+
+    async def _op_UpdateEventSourceMapping(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        sources = self._sources()
+        current = self._mapping(p["UUID"])
+        function = self._function_of(ex, str(body.get("FunctionName") or current.function_arn))
+        base = dataclasses.replace(
+            current, function_arn=function.arn, last_modified=self._clock.now()
+        )
+        try:
+            mapping = configure(base, body)
+        except MappingError as exc:
+            raise invalid(str(exc)) from exc
+        if mapping.function_arn != current.function_arn:
+            await self._check_mapping(mapping, function)
+        sources.store.save(mapping)
+        sources.changed(mapping)
+        return _json(202, ex, mapping.to_wire())
+
+    async def _op_DeleteEventSourceMapping(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        sources = self._sources()
+        mapping = self._mapping(p["UUID"])
+        sources.store.delete(mapping.uuid)
+        sources.removed(mapping.uuid)
+        return _json(202, ex, mapping.to_wire(state="Deleting"))
 
     # invoke
 

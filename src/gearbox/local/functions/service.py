@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import uuid
 from pathlib import Path
+from typing import Any
 
 from gearbox.clock import Clock
 from gearbox.local.edge.chain import Exchange
@@ -30,6 +31,8 @@ from gearbox.local.runtime.pool import EnvironmentPool
 from gearbox.local.sinks.async_queue import AsyncInvokeQueue
 from gearbox.local.sinks.config import EventInvokeConfig
 from gearbox.local.sinks.deliver import BotoDeliverer
+from gearbox.local.sources.sqs_mapping import MappingStore
+from gearbox.local.sources.sqs_poller import PollerManager
 
 # The local cloud's own credentials for what Lambda does on a function's behalf (destinations).
 SERVICE_ACCESS_KEY = "AKIAGEARBOXLAMBDA000"
@@ -60,6 +63,10 @@ class LambdaService:
             fetch_code=self._fetch_code,
             retire=self._retire,
         )
+        self.event_sources = PollerManager(
+            MappingStore(state_dir), endpoint_url, self._sqs_client, self.invoke
+        )
+        self.api.event_sources = self.event_sources
 
     async def start(self) -> None:
         self._pool = EnvironmentPool(
@@ -78,8 +85,11 @@ class LambdaService:
             self._state_dir / "lambda-async.db", self._clock, target=self, deliver=deliverer
         )
         self._runner = asyncio.get_running_loop().create_task(self._queue.run_forever())
+        self.event_sources.start()
 
     async def stop(self) -> None:
+        await self.event_sources.stop()
+        self.event_sources.store.close()
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -116,6 +126,19 @@ class LambdaService:
     def _retire(self, function_name: str) -> None:
         if self._pool is not None:
             self._pool.retire(function_name)
+
+    def _sqs_client(self, region: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "sqs",
+            endpoint_url=self._endpoint_url,
+            region_name=region,
+            aws_access_key_id=SERVICE_ACCESS_KEY,
+            aws_secret_access_key=SERVICE_SECRET_KEY,
+            config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+        )
 
     async def _fetch_code(self, bucket: str, key: str, version: str | None) -> bytes:
         def get() -> bytes:
