@@ -89,3 +89,12 @@ def test_required_headers_tell_operations_apart() -> None:
     copy = request("PUT", "/bucket/key", headers=(("x-amz-copy-source", "/other/key"),))
     assert resolve_operation(copy, "s3") == "CopyObject"
     assert resolve_operation(request("GET", "/"), "s3") == "ListBuckets"
+
+
+def test_required_query_parameters_tell_operations_apart() -> None:
+    assert resolve_operation(request("DELETE", "/bucket/key"), "s3") == "DeleteObject"
+    abort = request("DELETE", "/bucket/key", "uploadId=abc")
+    assert resolve_operation(abort, "s3") == "AbortMultipartUpload"
+    assert resolve_operation(request("PUT", "/bucket/key"), "s3") == "PutObject"
+    part = request("PUT", "/bucket/key", "partNumber=1&uploadId=abc")
+    assert resolve_operation(part, "s3") == "UploadPart"

@@ -21,6 +21,7 @@ from gearbox.local.backend import MotoBackend
 from gearbox.local.edge.asgi import EdgeApp
 from gearbox.local.edge.chain import build_chain
 from gearbox.local.functions.service import LambdaService
+from gearbox.local.s3events import S3Notifications
 from gearbox.local.sqs.protocol import SqsService
 from gearbox.local.statedir import StateDir, open_state_dir
 from gearbox.settings import Settings
@@ -38,6 +39,7 @@ class LocalCloud:
     functions: LambdaService
     backend: MotoBackend
     socket: socket.socket
+    s3events: S3Notifications
     _server: Any = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -63,6 +65,15 @@ class LocalCloud:
             )
             undo.callback(functions.registry.close)
             backend = MotoBackend(settings.host, port)
+            s3events = S3Notifications(
+                state_dir=state.path,
+                backend=backend,
+                sqs=sqs,
+                functions=functions,
+                endpoint_url=f"http://{settings.host}:{port}",
+                clock=clock,
+                account=settings.account_id,
+            )
             undo.pop_all()
         return cls(
             settings=settings,
@@ -71,6 +82,7 @@ class LocalCloud:
             functions=functions,
             backend=backend,
             socket=sock,
+            s3events=s3events,
         )
 
     @property
@@ -85,7 +97,7 @@ class LocalCloud:
         import uvicorn
 
         chain = build_chain(
-            {"sqs": self.sqs, "lambda": self.functions},
+            {"sqs": self.sqs, "lambda": self.functions, "s3": self.s3events},
             self.backend,
             self.settings.region,
             identify=self._principal,
@@ -147,6 +159,7 @@ class LocalCloud:
 
     def close(self) -> None:
         self.backend.close()
+        self.s3events.close()
         self.sqs.close()
         self.functions.registry.close()
         with contextlib.suppress(OSError):

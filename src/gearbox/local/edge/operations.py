@@ -106,7 +106,7 @@ def _routes(service: str) -> dict[str, tuple[_Route, ...]]:
     if not str(model["metadata"].get("protocol", "")).startswith("rest"):
         return {}
     routes = [
-        _route(name, op, _required_headers(model, op))
+        _route(name, op, _required(model, op, "header"), _required(model, op, "querystring"))
         for name, op in model["operations"].items()
         if "http" in op
     ]
@@ -116,19 +116,25 @@ def _routes(service: str) -> dict[str, tuple[_Route, ...]]:
     return {method: tuple(found) for method, found in by_method.items()}
 
 
-def _required_headers(model: dict[str, Any], operation: dict[str, Any]) -> frozenset[str]:
+def _required(model: dict[str, Any], operation: dict[str, Any], location: str) -> frozenset[str]:
+    """Names of the input members ``operation`` requires in ``location`` (header or
+    querystring): DeleteObject and AbortMultipartUpload share a route, but only the latter
+    requires ``uploadId``."""
     shape_name = operation.get("input", {}).get("shape")
     if shape_name is None:
         return frozenset()
     shape = model["shapes"][shape_name]
-    return frozenset(
-        str(shape["members"][name]["locationName"]).lower()
+    names = (
+        str(shape["members"][name]["locationName"])
         for name in shape.get("required", [])
-        if shape["members"][name].get("location") == "header"
+        if shape["members"][name].get("location") == location
     )
+    return frozenset(n.lower() if location == "header" else n for n in names)
 
 
-def _route(operation: str, spec: dict[str, Any], headers: frozenset[str]) -> _Route:
+def _route(
+    operation: str, spec: dict[str, Any], headers: frozenset[str], required_query: frozenset[str]
+) -> _Route:
     method, request_uri = spec["http"]["method"], spec["http"]["requestUri"]
     path, _, query = request_uri.partition("?")
     regex = ""
@@ -141,7 +147,7 @@ def _route(operation: str, spec: dict[str, Any], headers: frozenset[str]) -> _Ro
             regex += re.escape(piece)
             literal += len(piece)
     regex = regex.rstrip("/") + "/?"  # clients differ on a trailing slash
-    keys: set[str] = set()
+    keys: set[str] = set(required_query)
     values: list[tuple[str, str]] = []
     for item in filter(None, query.split("&")):
         key, eq, value = item.partition("=")

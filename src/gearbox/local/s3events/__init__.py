@@ -1,0 +1,27 @@
+"""S3 event notifications, owned by Gearbox: configuration, records and delivery.
+
+::
+
+    PUT ?notification   parse XML -> bucket exists (HeadBucket) -> filters do not overlap
+                        -> destinations exist -> stored (SQLite) -> s3:TestEvent to new queues
+    GET ?notification   stored configurations -> XML
+    any other S3 call   -> backend (moto), unchanged
+      on success of PutObject, CopyObject, CompleteMultipartUpload, DeleteObject, DeleteObjects:
+                        ObjectChange (from response headers / body, HeadObject for size and eTag)
+                        -> matching configurations (event type, prefix, suffix)
+                        -> record {"Records": [...]} -> SQS SendMessage / SNS Publish / Lambda
+                           async invoke
+
+Modules, one stage each: ``config`` (the configuration: XML, validation, matching),
+``records`` (the event record and the test event, pure), ``store`` (durable configurations),
+``service`` (the ``S3Notifications`` service the edge dispatches ``s3`` requests to).
+
+Where it differs from AWS: events are delivered before the S3 response returns (AWS delivers
+asynchronously, usually within seconds); PostObject (browser form uploads), lifecycle,
+restore, replication, tagging and ACL events are not generated; destination permissions
+(queue/topic policies, the function's resource policy) are not checked.
+"""
+
+from gearbox.local.s3events.service import S3Notifications
+
+__all__ = ["S3Notifications"]

@@ -1,0 +1,357 @@
+"""``S3Notifications``: the edge's ``s3`` service. It answers the notification configuration
+calls itself, passes every other call to the backend (moto) unchanged, and after an object
+changes delivers the event to the configurations that match it.
+
+Destinations are checked where they live: SQS queues in Gearbox's SQS registry, functions in
+the Lambda registry, SNS topics in moto (GetTopicAttributes through boto3). Object details
+come from the backend's response (ETag, ``x-amz-version-id``, ``x-amz-delete-marker``, the
+DeleteObjects result) and a HeadObject through boto3 for the size; never from moto's
+internals. Deliveries go through the Lambda service's ``BotoDeliverer`` (SendMessage to the
+local endpoint, Publish to moto, an async invoke on the Lambda queue). A failed delivery is
+logged with the bucket, destination and reason; S3 does not retry it (nor does AWS tell the
+writer).
+
+Where it differs from AWS: see the package docstring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qs, unquote
+
+from gearbox.clock import Clock
+from gearbox.local.edge.chain import Exchange, Service
+from gearbox.local.edge.messages import Response
+from gearbox.local.functions.service import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY
+from gearbox.local.s3events import config as cfg
+from gearbox.local.s3events.records import (
+    Context,
+    ObjectChange,
+    Sequencer,
+    record,
+    s3_test_event,
+)
+from gearbox.local.s3events.store import ConfigStore
+from gearbox.local.sinks.deliver import BotoDeliverer, DeliveryError
+
+if TYPE_CHECKING:
+    from gearbox.local.functions.service import LambdaService
+    from gearbox.local.sqs.protocol import SqsService
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_CREATED = {
+    "PutObject": "ObjectCreated:Put",
+    "CopyObject": "ObjectCreated:Copy",
+    "CompleteMultipartUpload": "ObjectCreated:CompleteMultipartUpload",
+}
+_WATCHED = {*_CREATED, "DeleteObject", "DeleteObjects", "DeleteBucket"}
+
+
+class S3Notifications:
+    target_prefix = None
+
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        backend: Service,
+        sqs: SqsService,
+        functions: LambdaService,
+        endpoint_url: str,
+        clock: Clock,
+        account: str,
+    ) -> None:
+        self._store = ConfigStore(state_dir / "s3-notifications.db")
+        self._backend = backend
+        self._sqs = sqs
+        self._functions = functions
+        self._endpoint_url = endpoint_url
+        self._clock = clock
+        self._account = account
+        self._sequencer = Sequencer()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self._deliverer = BotoDeliverer(
+            endpoint_url, "us-east-1", SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, self._enqueue
+        )
+
+    def close(self) -> None:
+        self._store.close()
+
+    async def handle(self, exchange: Exchange) -> Response:
+        operation = exchange.operation
+        try:
+            if operation == "PutBucketNotificationConfiguration":
+                return await self._put_configuration(exchange)
+            if operation in ("GetBucketNotificationConfiguration", "GetBucketNotification"):
+                return await self._get_configuration(exchange)
+        except cfg.S3Error as error:
+            return _error(exchange, error)
+        response = await self._backend.handle(exchange)
+        if operation in _WATCHED and 200 <= response.status < 300:
+            await self._after(exchange, operation or "", response)
+        return response
+
+    # configuration
+
+    async def _put_configuration(self, exchange: Exchange) -> Response:
+        bucket = _bucket(exchange)
+        await self._require_bucket(exchange.region, bucket)
+        configs = cfg.parse(exchange.request.body)
+        cfg.check_overlaps(configs)
+        if exchange.request.header("x-amz-skip-destination-validation").lower() != "true":
+            failures = [f for c in configs if (f := await self._unreachable(c)) is not None]
+            if failures:
+                raise cfg.invalid_argument(
+                    "Unable to validate the following destination configurations", failures
+                )
+        before = {c.arn for c in self._store.get(bucket)}
+        self._store.put(bucket, configs)
+        context = self._context(exchange, None)
+        new_queues = dict.fromkeys(c.arn for c in configs if c.kind == "Queue")
+        for arn in new_queues:
+            if arn not in before:
+                await self._deliver(bucket, arn, s3_test_event(bucket, context))
+        return Response(200, _ids(exchange.request_id, context.host_id))
+
+    async def _get_configuration(self, exchange: Exchange) -> Response:
+        bucket = _bucket(exchange)
+        await self._require_bucket(exchange.region, bucket)
+        headers = (*_ids(exchange.request_id, _host_id()), ("Content-Type", "application/xml"))
+        return Response(200, headers, cfg.to_xml(self._store.get(bucket)))
+
+    async def _require_bucket(self, region: str, bucket: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            await self._call("s3", region, lambda s3: s3.head_bucket(Bucket=bucket))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket"):
+                raise cfg.S3Error(
+                    "NoSuchBucket", "The specified bucket does not exist", 404, bucket=bucket
+                ) from exc
+            raise
+
+    async def _unreachable(self, config: cfg.NotificationConfig) -> tuple[str, str] | None:
+        """(ARN, reason) when ``config``'s destination does not exist."""
+        parts = config.arn.split(":")
+        if config.kind == "Queue":
+            if self._sqs.registry.by_arn(config.arn) is None:
+                return config.arn, "The destination queue does not exist"
+        elif config.kind == "CloudFunction":
+            found = (
+                len(parts) >= 7
+                and parts[2] == "lambda"
+                and self._functions.registry.get(parts[3], parts[6]) is not None
+            )
+            if not found:
+                return config.arn, "The destination Lambda function does not exist"
+        elif not await self._topic_exists(config.arn, parts[3] if len(parts) > 3 else ""):
+            return config.arn, "The destination topic does not exist"
+        return None
+
+    async def _topic_exists(self, arn: str, region: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            await self._call("sns", region, lambda sns: sns.get_topic_attributes(TopicArn=arn))
+        except (BotoCoreError, ClientError):
+            return False
+        return True
+
+    # events
+
+    async def _after(self, exchange: Exchange, operation: str, response: Response) -> None:
+        bucket = _bucket(exchange)
+        if operation == "DeleteBucket":
+            self._store.delete(bucket)
+            return
+        configs = self._store.get(bucket)
+        if not configs:
+            return
+        context = self._context(exchange, response)
+        for change in _changes(exchange, operation, bucket, response, self._sequencer):
+            targets = [c for c in configs if c.matches(change.event_name, change.key)]
+            if not targets:
+                continue
+            described = change
+            if change.event_name.startswith("ObjectCreated:"):
+                described = await self._described(exchange.region, change)
+            for target in targets:
+                await self._deliver(
+                    bucket, target.arn, {"Records": [record(described, target.id, context)]}
+                )
+
+    async def _described(self, region: str, change: ObjectChange) -> ObjectChange:
+        """``change`` with the object's size and eTag, from a HeadObject."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        extra = {"VersionId": change.version_id} if change.version_id else {}
+        try:
+            head = await self._call(
+                "s3",
+                region,
+                lambda s3: s3.head_object(Bucket=change.bucket, Key=change.key, **extra),
+            )
+        except (BotoCoreError, ClientError) as exc:
+            log.warning(
+                "S3 event for s3://%s/%s: HeadObject failed (%s); the record has no size",
+                change.bucket,
+                change.key,
+                exc,
+            )
+            return change
+        return ObjectChange(
+            event_name=change.event_name,
+            bucket=change.bucket,
+            key=change.key,
+            sequencer=change.sequencer,
+            size=int(head.get("ContentLength", 0)),
+            etag=str(head.get("ETag", change.etag or "")).strip('"'),
+            version_id=change.version_id,
+        )
+
+    async def _deliver(self, bucket: str, arn: str, payload: dict[str, Any]) -> None:
+        try:
+            await self._deliverer.send(arn, payload)
+        except DeliveryError as exc:
+            log.error(
+                "S3 notification from bucket %s to %s was not delivered: %s", bucket, arn, exc
+            )
+
+    def _enqueue(self, function_arn: str, payload: bytes) -> None:
+        self._functions.queue.enqueue(function_arn, payload, str(uuid.uuid4()), None)
+
+    def _context(self, exchange: Exchange, response: Response | None) -> Context:
+        request_id = _header(response, "x-amz-request-id") or exchange.request_id
+        key = exchange.access_key
+        return Context(
+            region=exchange.region,
+            time=self._clock.now(),
+            principal=f"AWS:{key}" if key else "Anonymous",
+            source_ip=exchange.request.client,
+            request_id=request_id,
+            host_id=_header(response, "x-amz-id-2") or _host_id(),
+            owner=self._account,
+        )
+
+    async def _call(self, service: str, region: str, call: Callable[[Any], T]) -> T:
+        client = self._client(service, region)
+        return await asyncio.to_thread(call, client)
+
+    def _client(self, service: str, region: str) -> Any:
+        with self._lock:
+            if (service, region) not in self._clients:
+                import boto3
+                from botocore.config import Config
+
+                self._clients[service, region] = boto3.session.Session().client(
+                    service,
+                    endpoint_url=self._endpoint_url,
+                    region_name=region or "us-east-1",
+                    aws_access_key_id=SERVICE_ACCESS_KEY,
+                    aws_secret_access_key=SERVICE_SECRET_KEY,
+                    config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+                )
+            return self._clients[service, region]
+
+
+def _changes(
+    exchange: Exchange, operation: str, bucket: str, response: Response, sequencer: Sequencer
+) -> list[ObjectChange]:
+    header = _header(response, "x-amz-version-id")
+    version = None if header in ("", "null") else header
+    if operation in _CREATED:
+        key = unquote(exchange.path_params.get("Key", ""))
+        etag = _header(response, "etag") or None
+        return [
+            ObjectChange(_CREATED[operation], bucket, key, sequencer.next(), None, etag, version)
+        ]
+    if operation == "DeleteObject":
+        key = unquote(exchange.path_params.get("Key", ""))
+        asked = parse_qs(exchange.request.query_string).get("versionId", [None])[0]
+        marker = _header(response, "x-amz-delete-marker").lower() == "true"
+        if marker and asked is None:
+            return [
+                ObjectChange(
+                    "ObjectRemoved:DeleteMarkerCreated",
+                    bucket,
+                    key,
+                    sequencer.next(),
+                    version_id=version,
+                )
+            ]
+        return [
+            ObjectChange(
+                "ObjectRemoved:Delete", bucket, key, sequencer.next(), version_id=asked or version
+            )
+        ]
+    return _deleted(response.body, bucket, sequencer)
+
+
+def _deleted(body: bytes, bucket: str, sequencer: Sequencer) -> list[ObjectChange]:
+    """The changes in a DeleteObjects result."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        log.error("S3 events: cannot read the DeleteObjects result for bucket %s", bucket)
+        return []
+    changes = []
+    for deleted in (e for e in root if e.tag.rpartition("}")[2] == "Deleted"):
+        fields = {e.tag.rpartition("}")[2]: (e.text or "") for e in deleted}
+        key = fields.get("Key", "")
+        if fields.get("DeleteMarker") == "true" and not fields.get("VersionId"):
+            changes.append(
+                ObjectChange(
+                    "ObjectRemoved:DeleteMarkerCreated",
+                    bucket,
+                    key,
+                    sequencer.next(),
+                    version_id=fields.get("DeleteMarkerVersionId"),
+                )
+            )
+        else:
+            changes.append(
+                ObjectChange(
+                    "ObjectRemoved:Delete",
+                    bucket,
+                    key,
+                    sequencer.next(),
+                    version_id=fields.get("VersionId") or None,
+                )
+            )
+    return changes
+
+
+def _bucket(exchange: Exchange) -> str:
+    return unquote(exchange.path_params.get("Bucket", ""))
+
+
+def _header(response: Response | None, name: str) -> str:
+    if response is None:
+        return ""
+    return next((v for k, v in response.headers if k.lower() == name), "")
+
+
+def _host_id() -> str:
+    return base64.b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode()
+
+
+def _ids(request_id: str, host_id: str) -> tuple[tuple[str, str], ...]:
+    return (("x-amz-request-id", request_id), ("x-amz-id-2", host_id))
+
+
+def _error(exchange: Exchange, error: cfg.S3Error) -> Response:
+    host_id = _host_id()
+    headers = (*_ids(exchange.request_id, host_id), ("Content-Type", "application/xml"))
+    return Response(error.status, headers, cfg.error_xml(error, exchange.request_id, host_id))

@@ -1,0 +1,285 @@
+"""S3 event notifications through boto3: configuration as AWS stores and refuses it, and the
+records each object change delivers to queues and functions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.functional.lambda_helpers import create_function
+from tests.functional.sqs_helpers import arn_of
+from tests.functional.test_lambda_async import one_message, wait_for
+
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def s3(client: Any) -> Any:
+    return client("s3")
+
+
+def bodies(sqs: Any, url: str, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` message bodies of ``url``, parsed, in the order received."""
+    got: list[dict[str, Any]] = []
+
+    def receive() -> bool:
+        for message in sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            got.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return len(got) >= count
+
+    wait_for(receive)
+    return got
+
+
+def records(sqs: Any, url: str, count: int) -> list[dict[str, Any]]:
+    return [m["Records"][0] for m in bodies(sqs, url, count) if "Records" in m]
+
+
+def queue_config(arn: str, events: list[str], **rules: str) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "Id": f"to-{arn.rsplit(':', 1)[1]}",
+        "QueueArn": arn,
+        "Events": events,
+    }
+    if rules:
+        config["Filter"] = {
+            "Key": {"FilterRules": [{"Name": k, "Value": v} for k, v in rules.items()]}
+        }
+    return config
+
+
+def watched(s3: Any, sqs: Any, bucket: str, events: list[str], **rules: str) -> str:
+    """A bucket notifying a new queue of ``events``; the queue's test event consumed."""
+    s3.create_bucket(Bucket=bucket)
+    url = sqs.create_queue(QueueName=f"{bucket}-events")["QueueUrl"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [queue_config(arn_of(sqs, url), events, **rules)]
+        },
+    )
+    [test] = bodies(sqs, url, 1)
+    assert test["Event"] == "s3:TestEvent"
+    return str(url)
+
+
+def test_configuration_round_trip_and_test_event_first(s3: Any, sqs: Any) -> None:
+    s3.create_bucket(Bucket="photos")
+    url = sqs.create_queue(QueueName="photo-events")["QueueUrl"]
+    config = queue_config(arn_of(sqs, url), ["s3:ObjectCreated:*"], prefix="images/", suffix=".jpg")
+    s3.put_bucket_notification_configuration(
+        Bucket="photos", NotificationConfiguration={"QueueConfigurations": [config]}
+    )
+    got = s3.get_bucket_notification_configuration(Bucket="photos")
+    assert got["QueueConfigurations"] == [
+        {
+            "Id": "to-photo-events",
+            "QueueArn": config["QueueArn"],
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {
+                "Key": {
+                    "FilterRules": [
+                        {"Name": "Prefix", "Value": "images/"},
+                        {"Name": "Suffix", "Value": ".jpg"},
+                    ]
+                }
+            },
+        }
+    ]
+    s3.put_object(Bucket="photos", Key="images/a.jpg", Body=b"x")
+    first, second = bodies(sqs, url, 2)
+    assert set(first) == {"Service", "Event", "Time", "Bucket", "RequestId", "HostId"}
+    assert (first["Service"], first["Event"], first["Bucket"]) == (
+        "Amazon S3",
+        "s3:TestEvent",
+        "photos",
+    )
+    assert second["Records"][0]["eventName"] == "ObjectCreated:Put"
+
+
+def test_put_object_record_has_encoded_key_size_etag_sequencer(s3: Any, sqs: Any) -> None:
+    url = watched(s3, sqs, "docs", ["s3:ObjectCreated:*"])
+    key = "reports/Q1 résumé (final).txt"
+    etag = s3.put_object(Bucket="docs", Key=key, Body=b"hello world")["ETag"].strip('"')
+    s3.put_object(Bucket="docs", Key=key, Body=b"hello again!")
+    first, second = records(sqs, url, 2)
+    assert first["eventVersion"] == "2.1"
+    assert first["eventSource"] == "aws:s3"
+    assert first["awsRegion"] == "us-east-1"
+    assert first["eventName"] == "ObjectCreated:Put"
+    assert first["s3"]["configurationId"] == "to-docs-events"
+    assert first["s3"]["bucket"]["name"] == "docs"
+    assert first["s3"]["bucket"]["arn"] == "arn:aws:s3:::docs"
+    obj = first["s3"]["object"]
+    assert obj["key"] == "reports/Q1+r%C3%A9sum%C3%A9+%28final%29.txt"
+    assert unquote_plus(obj["key"]) == key
+    assert obj["size"] == 11
+    assert obj["eTag"] == etag
+    assert "versionId" not in obj
+    assert int(second["s3"]["object"]["sequencer"], 16) > int(obj["sequencer"], 16)
+
+
+def test_prefix_and_suffix_filters_exclude_other_keys(s3: Any, sqs: Any) -> None:
+    url = watched(s3, sqs, "media", ["s3:ObjectCreated:Put"], prefix="in/", suffix=".png")
+    s3.put_object(Bucket="media", Key="out/a.png", Body=b"1")
+    s3.put_object(Bucket="media", Key="in/a.jpg", Body=b"2")
+    s3.put_object(Bucket="media", Key="in/b.png", Body=b"3")
+    [only] = records(sqs, url, 1)
+    assert only["s3"]["object"]["key"] == "in/b.png"
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+
+
+def test_copy_multipart_delete_and_delete_objects(s3: Any, sqs: Any) -> None:
+    url = watched(s3, sqs, "work", ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])
+    s3.put_object(Bucket="work", Key="src", Body=b"abc")
+    s3.copy_object(Bucket="work", Key="dst", CopySource={"Bucket": "work", "Key": "src"})
+    upload = s3.create_multipart_upload(Bucket="work", Key="big")["UploadId"]
+    part = s3.upload_part(Bucket="work", Key="big", UploadId=upload, PartNumber=1, Body=b"p" * 10)
+    done = s3.complete_multipart_upload(
+        Bucket="work",
+        Key="big",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+    )
+    s3.delete_object(Bucket="work", Key="src")
+    s3.delete_objects(Bucket="work", Delete={"Objects": [{"Key": "dst"}, {"Key": "big"}]})
+    got = records(sqs, url, 6)
+    assert [(r["eventName"], r["s3"]["object"]["key"]) for r in got] == [
+        ("ObjectCreated:Put", "src"),
+        ("ObjectCreated:Copy", "dst"),
+        ("ObjectCreated:CompleteMultipartUpload", "big"),
+        ("ObjectRemoved:Delete", "src"),
+        ("ObjectRemoved:Delete", "dst"),
+        ("ObjectRemoved:Delete", "big"),
+    ]
+    assert got[1]["s3"]["object"]["size"] == 3
+    assert got[2]["s3"]["object"]["size"] == 10
+    assert got[2]["s3"]["object"]["eTag"] == done["ETag"].strip('"')
+    assert set(got[3]["s3"]["object"]) == {"key", "sequencer"}
+
+
+def test_versioned_bucket_records_version_ids_and_delete_markers(s3: Any, sqs: Any) -> None:
+    url = watched(s3, sqs, "history", ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])
+    s3.put_bucket_versioning(Bucket="history", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="history", Key="k", Body=b"v1")["VersionId"]
+    marker = s3.delete_object(Bucket="history", Key="k")["VersionId"]
+    s3.delete_object(Bucket="history", Key="k", VersionId=version)
+    put, marked, deleted = records(sqs, url, 3)
+    assert put["s3"]["object"]["versionId"] == version
+    assert marked["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+    assert marked["s3"]["object"]["versionId"] == marker
+    assert deleted["eventName"] == "ObjectRemoved:Delete"
+    assert deleted["s3"]["object"]["versionId"] == version
+
+
+def test_lambda_destination_is_invoked_asynchronously(s3: Any, sqs: Any, client: Any) -> None:
+    lam = client("lambda")
+    results = sqs.create_queue(QueueName="results")["QueueUrl"]
+    function = create_function(
+        lam,
+        "on-upload",
+        """
+import boto3, json, os
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
+""",
+        Environment={"Variables": {"RESULTS": results}},
+    )
+    s3.create_bucket(Bucket="uploads")
+    s3.put_bucket_notification_configuration(
+        Bucket="uploads",
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [
+                {"LambdaFunctionArn": function["FunctionArn"], "Events": ["s3:ObjectCreated:*"]}
+            ]
+        },
+    )
+    got = s3.get_bucket_notification_configuration(Bucket="uploads")
+    assert got["LambdaFunctionConfigurations"][0]["LambdaFunctionArn"] == function["FunctionArn"]
+    s3.put_object(Bucket="uploads", Key="a b.txt", Body=b"data")
+    event = json.loads(one_message(sqs, results)["Body"])
+    assert event["Records"][0]["eventName"] == "ObjectCreated:Put"
+    assert event["Records"][0]["s3"]["object"]["key"] == "a+b.txt"
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    error = excinfo.value.response["Error"]
+    return str(error["Code"]), str(error.get("Message", ""))
+
+
+def test_missing_destinations_are_refused(s3: Any, sqs: Any) -> None:
+    s3.create_bucket(Bucket="bucket-one")
+    for config in (
+        {
+            "QueueConfigurations": [
+                queue_config(f"arn:aws:sqs:us-east-1:{ACCOUNT}:absent", ["s3:ObjectCreated:*"])
+            ]
+        },
+        {
+            "LambdaFunctionConfigurations": [
+                {
+                    "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:absent",
+                    "Events": ["s3:ObjectCreated:*"],
+                }
+            ]
+        },
+        {
+            "TopicConfigurations": [
+                {
+                    "TopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:absent",
+                    "Events": ["s3:ObjectCreated:*"],
+                }
+            ]
+        },
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            s3.put_bucket_notification_configuration(
+                Bucket="bucket-one", NotificationConfiguration=config
+            )
+        assert error_of(excinfo) == (
+            "InvalidArgument",
+            "Unable to validate the following destination configurations",
+        )
+    assert "QueueConfigurations" not in s3.get_bucket_notification_configuration(
+        Bucket="bucket-one"
+    )
+
+
+def test_overlapping_filters_are_refused(s3: Any, sqs: Any) -> None:
+    s3.create_bucket(Bucket="bucket-two")
+    arn = arn_of(sqs, sqs.create_queue(QueueName="q2")["QueueUrl"])
+    overlapping = [
+        queue_config(arn, ["s3:ObjectCreated:*"], prefix="images/"),
+        {**queue_config(arn, ["s3:ObjectCreated:Put"], suffix=".jpg"), "Id": "other"},
+    ]
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_bucket_notification_configuration(
+            Bucket="bucket-two", NotificationConfiguration={"QueueConfigurations": overlapping}
+        )
+    assert error_of(excinfo) == (
+        "InvalidArgument",
+        "Configurations overlap. Configurations on the same bucket cannot share a common "
+        "event type.",
+    )
+
+
+def test_missing_bucket_is_no_such_bucket(s3: Any, sqs: Any) -> None:
+    arn = arn_of(sqs, sqs.create_queue(QueueName="q3")["QueueUrl"])
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_bucket_notification_configuration(
+            Bucket="nowhere",
+            NotificationConfiguration={
+                "QueueConfigurations": [queue_config(arn, ["s3:ObjectCreated:*"])]
+            },
+        )
+    assert error_of(excinfo)[0] == "NoSuchBucket"
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_bucket_notification_configuration(Bucket="nowhere")
+    assert error_of(excinfo)[0] == "NoSuchBucket"
