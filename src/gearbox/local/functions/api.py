@@ -34,8 +34,10 @@ from gearbox.local.functions.registry import (
     FunctionRegistry,
     new_credentials,
 )
+from gearbox.local.sources import stream_mapping
 from gearbox.local.sources.sqs_mapping import MappingError, SqsMapping, configure
 from gearbox.local.sources.sqs_poller import PollerManager
+from gearbox.local.sources.stream_mapping import StreamMapping
 
 SYNC_PAYLOAD_LIMIT = 6_291_456
 ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -338,14 +340,14 @@ class LambdaApi:
         merged["LastModified"] = self._clock.now()
         return merged
 
-    # SQS event source mappings
+    # event source mappings: SQS queues and DynamoDB streams
 
     def _sources(self) -> PollerManager:
         if self.event_sources is None:
             raise LambdaError("ResourceNotFoundException", "Event source mappings are off", 404)
         return self.event_sources
 
-    def _mapping(self, mapping_uuid: str) -> SqsMapping:
+    def _mapping(self, mapping_uuid: str) -> SqsMapping | StreamMapping:
         mapping = self._sources().store.get(mapping_uuid)
         if mapping is None:
             raise LambdaError(
@@ -386,17 +388,24 @@ class LambdaApi:
         sources = self._sources()
         function = self._function_of(ex, str(_required(body, "FunctionName")))
         source_arn = str(_required(body, "EventSourceArn"))
-        if source_arn.split(":")[2:3] != ["sqs"]:
-            raise invalid("Gearbox's event source mappings read SQS queues only.")
+        service = source_arn.split(":")[2:3]
+        if service == ["dynamodb"] and stream_mapping.is_stream_arn(source_arn):
+            kind = "DynamoDB Streams"
+        elif service == ["sqs"]:
+            kind = "SQS"
+        else:
+            raise invalid("Gearbox's event source mappings read SQS queues and DynamoDB streams.")
         for existing in sources.store.all():
             if existing.event_source_arn == source_arn and existing.function_arn == function.arn:
                 raise LambdaError(
                     "ResourceConflictException",
-                    f'An event source mapping with SQS arn (" {source_arn} ") and function '
+                    f'An event source mapping with {kind} arn (" {source_arn} ") and function '
                     f'(" {function.name} ") already exists. Please update or delete the '
                     f"existing mapping with UUID {existing.uuid}",
                     409,
                 )
+        if kind != "SQS":
+            return await self._create_stream_mapping(ex, function, source_arn, body)
         base = SqsMapping(
             function_arn=function.arn, event_source_arn=source_arn, last_modified=self._clock.now()
         )
@@ -405,6 +414,22 @@ class LambdaApi:
         except MappingError as exc:
             raise invalid(str(exc)) from exc
         await self._check_mapping(mapping, function)
+        sources.store.save(mapping)
+        sources.changed(mapping)
+        return _json(202, ex, mapping.to_wire())
+
+    async def _create_stream_mapping(
+        self, ex: Exchange, function: FunctionRecord, source_arn: str, body: dict[str, Any]
+    ) -> Response:
+        sources = self._sources()
+        try:
+            mapping = stream_mapping.create(function.arn, source_arn, self._clock.now(), body)
+        except MappingError as exc:
+            raise invalid(str(exc)) from exc
+        if not await sources.stream_exists(source_arn):
+            raise invalid(f"Stream not found: {source_arn}")
+        if mapping.starting_position == "LATEST":
+            await sources.start_latest(mapping)
         sources.store.save(mapping)
         sources.changed(mapping)
         return _json(202, ex, mapping.to_wire())
@@ -445,10 +470,14 @@ class LambdaApi:
             current, function_arn=function.arn, last_modified=self._clock.now()
         )
         try:
-            mapping = configure(base, body)
+            mapping: SqsMapping | StreamMapping = (
+                stream_mapping.configure(base, body)
+                if isinstance(base, StreamMapping)
+                else configure(base, body)
+            )
         except MappingError as exc:
             raise invalid(str(exc)) from exc
-        if mapping.function_arn != current.function_arn:
+        if isinstance(mapping, SqsMapping) and mapping.function_arn != current.function_arn:
             await self._check_mapping(mapping, function)
         sources.store.save(mapping)
         sources.changed(mapping)

@@ -64,7 +64,12 @@ class LambdaService:
             retire=self._retire,
         )
         self.event_sources = PollerManager(
-            MappingStore(state_dir), endpoint_url, self._sqs_client, self.invoke
+            MappingStore(state_dir),
+            endpoint_url,
+            self._sqs_client,
+            self.invoke,
+            service_clients=self._service_client,
+            clock=clock,
         )
         self.api.event_sources = self.event_sources
 
@@ -128,11 +133,14 @@ class LambdaService:
             self._pool.retire(function_name)
 
     def _sqs_client(self, region: str) -> Any:
+        return self._service_client("sqs", region)
+
+    def _service_client(self, service: str, region: str) -> Any:
         import boto3
         from botocore.config import Config
 
         return boto3.client(
-            "sqs",
+            service,
             endpoint_url=self._endpoint_url,
             region_name=region,
             aws_access_key_id=SERVICE_ACCESS_KEY,

@@ -16,4 +16,10 @@ One event source mapping (``sqs_mapping``) joins an SQS queue to a function. Its
   delete and which to leave for retry;
 - acknowledge/retry: the poller deletes; the queue's own visibility timeout and
   RedrivePolicy do the rest.
+
+A DynamoDB Streams mapping (``stream_mapping``, kept in the same store with its shard
+checkpoints) is run by ``dynamodb_poller``: it reads each shard in order through the
+``dynamodbstreams`` API, invokes with AWS's stream records, retries (bisecting) until
+MaximumRetryAttempts / MaximumRecordAgeInSeconds, sends AWS's failure record to the
+on-failure destination, and checkpoints each finished batch.
 """

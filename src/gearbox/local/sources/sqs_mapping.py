@@ -7,7 +7,9 @@ https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html)
 over 10; ``ScalingConfig.MaximumConcurrency`` 2-1,000; ``FunctionResponseTypes`` is empty or
 ``["ReportBatchItemFailures"]``; ``FilterCriteria`` holds at most 5 patterns (``filters``).
 
-Mappings are durable: one JSON record per UUID in ``lambda-esm.db`` under the state dir.
+Mappings are durable: one JSON record per UUID in ``lambda-esm.db`` under the state dir. The
+same store keeps DynamoDB Streams mappings (``stream_mapping``; records with ``kind``
+``"dynamodb"``) and their per-shard checkpoints.
 
 Where it differs from AWS: the state goes straight to ``Enabled``/``Disabled`` (no
 ``Creating``/``Updating``/``Enabling`` on the way) and ``Deleting`` is reported only by
@@ -21,10 +23,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gearbox.local.database import open_database
 from gearbox.local.sources import filters
+
+if TYPE_CHECKING:
+    from gearbox.local.sources.stream_mapping import StreamMapping
 
 DEFAULT_BATCH_SIZE = 10
 MAX_BATCH_STANDARD = 10_000
@@ -32,8 +37,13 @@ MAX_BATCH_FIFO = 10
 MAX_WINDOW = 300
 MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
 RESPONSE_TYPES = {"ReportBatchItemFailures"}
-SCHEMA_VERSION = 1
-_SCHEMA = "CREATE TABLE IF NOT EXISTS mappings (uuid TEXT PRIMARY KEY, record TEXT NOT NULL);"
+SCHEMA_VERSION = 2  # 2: stream mappings and their shard checkpoints
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS mappings (uuid TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    uuid TEXT NOT NULL, shard TEXT NOT NULL, sequence TEXT NOT NULL, PRIMARY KEY (uuid, shard)
+);
+"""
 
 
 class MappingError(ValueError):
@@ -170,27 +180,31 @@ def _integer(value: Any, name: str) -> int:
 
 
 class MappingStore:
-    """Mappings by UUID, in memory and written through to SQLite."""
+    """Mappings by UUID, in memory and written through to SQLite; stream shard checkpoints."""
 
     def __init__(self, state_dir: Path) -> None:
+        from gearbox.local.sources.stream_mapping import KIND, StreamMapping
+
         self._db = open_database(state_dir / "lambda-esm.db", _SCHEMA, SCHEMA_VERSION)
-        self._mappings: dict[str, SqsMapping] = {}
+        self._mappings: dict[str, SqsMapping | StreamMapping] = {}
         for (record,) in self._db.execute("SELECT record FROM mappings"):
             data = json.loads(record)
             data["function_response_types"] = tuple(data["function_response_types"])
-            mapping = SqsMapping(**data)
+            mapping: SqsMapping | StreamMapping = (
+                StreamMapping(**data) if data.get("kind") == KIND else SqsMapping(**data)
+            )
             self._mappings[mapping.uuid] = mapping
 
     def close(self) -> None:
         self._db.close()
 
-    def get(self, mapping_uuid: str) -> SqsMapping | None:
+    def get(self, mapping_uuid: str) -> SqsMapping | StreamMapping | None:
         return self._mappings.get(mapping_uuid)
 
-    def all(self) -> list[SqsMapping]:
+    def all(self) -> list[SqsMapping | StreamMapping]:
         return sorted(self._mappings.values(), key=lambda m: (m.last_modified, m.uuid))
 
-    def save(self, mapping: SqsMapping) -> None:
+    def save(self, mapping: SqsMapping | StreamMapping) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO mappings VALUES (?, ?)",
             (mapping.uuid, json.dumps(asdict(mapping))),
@@ -199,4 +213,17 @@ class MappingStore:
 
     def delete(self, mapping_uuid: str) -> None:
         self._db.execute("DELETE FROM mappings WHERE uuid=?", (mapping_uuid,))
+        self._db.execute("DELETE FROM checkpoints WHERE uuid=?", (mapping_uuid,))
         self._mappings.pop(mapping_uuid, None)
+
+    def checkpoints(self, mapping_uuid: str) -> dict[str, str]:
+        """Shard id -> the sequence number of the last record the mapping is done with."""
+        rows = self._db.execute(
+            "SELECT shard, sequence FROM checkpoints WHERE uuid=?", (mapping_uuid,)
+        )
+        return {shard: sequence for shard, sequence in rows}
+
+    def checkpoint(self, mapping_uuid: str, shard: str, sequence: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", (mapping_uuid, shard, sequence)
+        )

@@ -39,10 +39,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gearbox.clock import Clock, SystemClock
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
 from gearbox.local.sources import filters
 from gearbox.local.sources.outcomes import decide
 from gearbox.local.sources.sqs_mapping import MappingStore, SqsMapping
+from gearbox.local.sources.stream_mapping import StreamMapping
 
 log = logging.getLogger(__name__)
 
@@ -234,15 +236,28 @@ class SqsPoller:
 
 
 class PollerManager:
-    """One poller task per enabled mapping; reacts to mappings created, updated, deleted."""
+    """One poller task per enabled mapping; reacts to mappings created, updated, deleted.
+
+    SQS mappings get an ``SqsPoller``; DynamoDB Streams mappings a ``DynamoDbPoller``, which
+    needs ``service_clients`` ((service, region) -> boto3 client) and the injected ``clock``.
+    """
 
     def __init__(
-        self, store: MappingStore, endpoint_url: str, clients: ClientFactory, invoke: Invoker
+        self,
+        store: MappingStore,
+        endpoint_url: str,
+        clients: ClientFactory,
+        invoke: Invoker,
+        *,
+        service_clients: Callable[[str, str], Any] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self._endpoint_url = endpoint_url
         self._clients = clients
         self._invoke = invoke
+        self._service_clients = service_clients
+        self._clock: Clock = clock or SystemClock()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -252,13 +267,48 @@ class PollerManager:
         for mapping in self.store.all():
             self.changed(mapping)
 
-    def changed(self, mapping: SqsMapping) -> None:
+    def changed(self, mapping: SqsMapping | StreamMapping) -> None:
         """(Re)start the mapping's poller with its new settings, or stop it if disabled."""
         self._cancel(mapping.uuid)
         if self._loop is None or not mapping.enabled:
             return
-        poller = SqsPoller(mapping, self._clients(mapping.region), self._endpoint_url, self._invoke)
-        self._tasks[mapping.uuid] = self._loop.create_task(poller.run_forever())
+        if isinstance(mapping, StreamMapping):
+            from gearbox.local.sources.dynamodb_poller import DynamoDbPoller
+
+            runner = DynamoDbPoller(
+                mapping,
+                self.store,
+                self._streams_clients(),
+                endpoint_url=self._endpoint_url,
+                invoke=self._invoke,
+                clock=self._clock,
+            ).run_forever()
+        else:
+            runner = SqsPoller(
+                mapping, self._clients(mapping.region), self._endpoint_url, self._invoke
+            ).run_forever()
+        self._tasks[mapping.uuid] = self._loop.create_task(runner)
+
+    def _streams_clients(self) -> Callable[[str, str], Any]:
+        if self._service_clients is None:
+            raise RuntimeError("DynamoDB Streams mappings need service_clients")
+        return self._service_clients
+
+    async def stream_exists(self, stream_arn: str) -> bool:
+        """Whether the DynamoDB stream exists (through the streams API)."""
+        from gearbox.local.sources.dynamodb_poller import stream_exists
+
+        return await asyncio.to_thread(stream_exists, self._streams_clients(), stream_arn)
+
+    async def start_latest(self, mapping: StreamMapping) -> None:
+        """Checkpoint every shard of a ``LATEST`` mapping where it ends now."""
+        from gearbox.local.sources.dynamodb_poller import latest_positions
+
+        positions = await asyncio.to_thread(
+            latest_positions, self._streams_clients(), mapping.event_source_arn
+        )
+        for shard, sequence in positions.items():
+            self.store.checkpoint(mapping.uuid, shard, sequence)
 
     def removed(self, mapping_uuid: str) -> None:
         self._cancel(mapping_uuid)
