@@ -53,6 +53,17 @@ class MotoBackend:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.call, exchange.request)
 
+    def disown_sns_delivery(self) -> None:
+        """Stop moto delivering published SNS messages: Gearbox's ``sns`` service delivers
+        them (moto's delivery reaches only moto's own queues, functions and endpoints).
+        moto's state is global to the process, and so is this switch."""
+        from moto.sns.models import Subscription
+
+        def no_delivery(*args: Any, **kwargs: Any) -> None:
+            return None
+
+        setattr(Subscription, "publish", no_delivery)  # noqa: B010 - replaces a method
+
     @functools.cache  # noqa: B019 - one backend per process; the cache lives as long as it
     def serves(self, service: str) -> bool:
         """Whether moto has a backend for the SigV4 signing name ``service``."""

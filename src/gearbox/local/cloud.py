@@ -7,6 +7,7 @@ print one line and exit 2 instead of hanging or printing a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import signal
@@ -22,6 +23,8 @@ from gearbox.local.edge.asgi import EdgeApp
 from gearbox.local.edge.chain import build_chain
 from gearbox.local.functions.service import LambdaService
 from gearbox.local.s3events import S3Notifications
+from gearbox.local.schedules import Schedules
+from gearbox.local.sns import SnsDelivery
 from gearbox.local.sqs.protocol import SqsService
 from gearbox.local.statedir import StateDir, open_state_dir
 from gearbox.settings import Settings
@@ -40,7 +43,10 @@ class LocalCloud:
     backend: MotoBackend
     socket: socket.socket
     s3events: S3Notifications
+    sns: SnsDelivery
+    schedules: Schedules
     _server: Any = field(default=None, repr=False)
+    _schedules_task: asyncio.Task[None] | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
@@ -74,6 +80,21 @@ class LocalCloud:
                 clock=clock,
                 account=settings.account_id,
             )
+            sns = SnsDelivery(
+                backend=backend,
+                functions=functions,
+                endpoint_url=f"http://{settings.host}:{port}",
+                clock=clock,
+            )
+            schedules = Schedules(
+                f"http://{settings.host}:{port}",
+                settings.region,
+                settings.account_id,
+                clock,
+                enqueue=lambda arn, payload, request_id: functions.queue.enqueue(
+                    arn, payload, request_id, None
+                ),
+            )
             undo.pop_all()
         return cls(
             settings=settings,
@@ -83,6 +104,8 @@ class LocalCloud:
             backend=backend,
             socket=sock,
             s3events=s3events,
+            sns=sns,
+            schedules=schedules,
         )
 
     @property
@@ -97,12 +120,12 @@ class LocalCloud:
         import uvicorn
 
         chain = build_chain(
-            {"sqs": self.sqs, "lambda": self.functions, "s3": self.s3events},
+            {"sqs": self.sqs, "lambda": self.functions, "s3": self.s3events, "sns": self.sns},
             self.backend,
             self.settings.region,
             identify=self._principal,
         )
-        app = EdgeApp(chain, on_startup=self.functions.start, on_shutdown=self.functions.stop)
+        app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
             app,
             http="httptools",
@@ -113,6 +136,17 @@ class LocalCloud:
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
         )
         return uvicorn.Server(config)
+
+    async def _start_services(self) -> None:
+        await self.functions.start()
+        self._schedules_task = asyncio.get_running_loop().create_task(self.schedules.run_forever())
+
+    async def _stop_services(self) -> None:
+        if self._schedules_task is not None:
+            self._schedules_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._schedules_task
+        await self.functions.stop()
 
     def _principal(self, access_key: str) -> str:
         record = self.functions.registry.by_access_key(access_key)

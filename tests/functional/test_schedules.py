@@ -1,0 +1,152 @@
+"""Schedules end to end: EventBridge rules (and Scheduler schedules) created with boto3 invoke
+a function on the ManualClock; the function writes each event it gets to an SQS queue."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from gearbox.clock import ManualClock
+from tests.functional.lambda_helpers import create_function
+
+RECORDS = """
+import boto3, json, os
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
+"""
+
+
+@pytest.fixture
+def events(client: Any) -> Any:
+    return client("events")
+
+
+@pytest.fixture
+def results(client: Any, sqs: Any) -> str:
+    url = str(sqs.create_queue(QueueName="scheduled")["QueueUrl"])
+    create_function(
+        client("lambda"), "ticker", RECORDS, Environment={"Variables": {"RESULTS": url}}
+    )
+    return url
+
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ticker"
+
+
+def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def receive(sqs: Any, url: str, wait: int = 1) -> list[dict[str, Any]]:
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait)
+    messages = got.get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return [json.loads(message["Body"]) for message in messages]
+
+
+def one_event(sqs: Any, url: str) -> dict[str, Any]:
+    [event] = wait_for(lambda: receive(sqs, url))
+    return dict(event)
+
+
+def seen(cloud: Any, *arns: str) -> None:
+    """Wait until the schedules loop has read these rules (it rereads every second)."""
+    wait_for(lambda: set(arns) <= cloud.schedules.known())
+
+
+def schedule_rule(events: Any, name: str, expression: str, **target: Any) -> str:
+    arn = str(events.put_rule(Name=name, ScheduleExpression=expression)["RuleArn"])
+    events.put_targets(Rule=name, Targets=[{"Id": "fn", "Arn": FUNCTION_ARN, **target}])
+    return arn
+
+
+def test_rate_rule_sends_the_scheduled_event(
+    events: Any, sqs: Any, results: str, cloud: Any, clock: ManualClock
+) -> None:
+    rule = schedule_rule(events, "every-five", "rate(5 minutes)")
+    seen(cloud, rule)
+    clock.advance(299)
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []
+    clock.advance(1)
+    event = one_event(sqs, results)
+    assert event["version"] == "0"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["source"] == "aws.events"
+    assert event["account"] == "123456789012"
+    assert event["region"] == "us-east-1"
+    assert event["time"] == "2026-01-01T00:05:00Z"
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/every-five"] == [rule]
+    assert event["detail"] == {}
+    assert len(event["id"]) == 36
+    clock.advance(300)
+    second = one_event(sqs, results)
+    assert second["time"] == "2026-01-01T00:10:00Z"
+    assert second["id"] != event["id"]
+    clock.advance(3600)  # a jump fires the most recent missed time once, not twelve times
+    assert one_event(sqs, results)["time"] == "2026-01-01T01:10:00Z"
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []
+
+
+def test_cron_rule_fires_at_its_time_only(
+    events: Any, sqs: Any, results: str, cloud: Any, clock: ManualClock
+) -> None:
+    rule = schedule_rule(events, "ten-past", "cron(10 0 * * ? *)")
+    seen(cloud, rule)
+    clock.advance(300)  # 00:05
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []
+    clock.advance(300)  # 00:10
+    event = one_event(sqs, results)
+    assert event["time"] == "2026-01-01T00:10:00Z"
+    assert event["resources"] == [rule]
+    clock.advance(3600)  # 01:10: next one is tomorrow
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []
+    clock.advance(23 * 3600)
+    assert one_event(sqs, results)["time"] == "2026-01-02T00:10:00Z"
+
+
+def test_disabled_rule_does_not_fire_and_input_replaces_the_event(
+    events: Any, sqs: Any, results: str, cloud: Any, clock: ManualClock
+) -> None:
+    off = schedule_rule(events, "off", "rate(1 minute)", Input='{"from": "off"}')
+    events.disable_rule(Name="off")
+    on = schedule_rule(events, "on", "rate(1 minute)", Input='{"from": "on", "n": [1, 2]}')
+    seen(cloud, on)
+    assert off not in cloud.schedules.known()
+    clock.advance(60)
+    assert one_event(sqs, results) == {"from": "on", "n": [1, 2]}
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []
+
+
+def test_scheduler_schedule_invokes_the_function(
+    client: Any, sqs: Any, results: str, cloud: Any, clock: ManualClock
+) -> None:
+    scheduler = client("scheduler")
+    arn = scheduler.create_schedule(
+        Name="nightly",
+        ScheduleExpression="cron(0 1 * * ? *)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": FUNCTION_ARN,
+            "RoleArn": "arn:aws:iam::123456789012:role/scheduler",
+            "Input": '{"job": "nightly"}',
+        },
+    )["ScheduleArn"]
+    seen(cloud, arn)
+    clock.advance(3600)
+    assert one_event(sqs, results) == {"job": "nightly"}
