@@ -371,3 +371,24 @@ def test_binary_attribute_round_trip_in_envelope(sns: Any, sqs: Any) -> None:
     body = json.loads(one_message(sqs, url)["Body"])
     assert body["MessageAttributes"]["blob"]["Type"] == "Binary"
     assert base64.b64decode(body["MessageAttributes"]["blob"]["Value"]) == b"\x01\x02"
+
+
+def test_fifo_topic_to_fifo_queue_keeps_groups_and_order(sns: Any, sqs: Any) -> None:
+    topic = sns.create_topic(
+        Name="orders.fifo",
+        Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"},
+    )["TopicArn"]
+    url = sqs.create_queue(
+        QueueName="orders-sub.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    for i in range(3):
+        sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g")
+    messages = drained(sqs, url, 3)
+    assert [m["Body"] for m in messages] == ["m0", "m1", "m2"]

@@ -4,6 +4,10 @@ against AWS's syntax and limits); after a successful Publish or PublishBatch thi
 delivers the message itself, because moto's own delivery goes to moto's queues and
 functions, not Gearbox's (the backend's is switched off: ``MotoBackend.disown_sns_delivery``).
 
+Messages of a FIFO topic are fanned out one after another, so its subscribers (FIFO queues)
+get them in publish order; a standard topic's are fanned out concurrently (AWS promises no
+order for them).
+
 Delivery, per subscription of the topic (listed through boto3 with ListSubscriptionsByTopic
 and GetSubscriptionAttributes, cached per topic until a Subscribe, Unsubscribe,
 SetSubscriptionAttributes or DeleteTopic passes through this service):
@@ -163,6 +167,7 @@ class SnsDelivery:
         self._subscriptions: dict[str, list[Subscription]] = {}
         self._generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._fifo_tails: dict[str, asyncio.Task[None]] = {}
         self._clients: dict[tuple[str, str], Any] = {}
         self._queue_urls: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -177,13 +182,35 @@ class SnsDelivery:
             self._generation += 1
         elif operation in ("Publish", "PublishBatch"):
             for notification in _published(exchange, response, self._clock.now()):
-                self._spawn(self._fan_out(exchange.region, notification))
+                fifo = notification.topic_arn.endswith(".fifo")
+                self._spawn(
+                    self._fan_out(exchange.region, notification),
+                    after=notification.topic_arn if fifo else None,
+                )
         return response
 
-    def _spawn(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+    def _spawn(self, work: Any, after: str | None = None) -> None:
+        """Run ``work`` in the background; with ``after`` (a FIFO topic), only once the
+        previous work of that topic has finished, so its subscribers get messages in order."""
+        previous = self._fifo_tails.get(after) if after else None
+
+        async def in_turn() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await work
+
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(in_turn())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if after:
+            self._fifo_tails[after] = task
+            task.add_done_callback(
+                lambda done: (
+                    self._fifo_tails.pop(after, None)
+                    if self._fifo_tails.get(after) is done
+                    else None
+                )
+            )
 
     # fan-out
 
