@@ -392,3 +392,41 @@ def test_fifo_topic_to_fifo_queue_keeps_groups_and_order(sns: Any, sqs: Any) -> 
         sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g")
     messages = drained(sqs, url, 3)
     assert [m["Body"] for m in messages] == ["m0", "m1", "m2"]
+
+
+def test_numeric_range_and_anything_but_route_exactly_the_matching_messages(
+    sns: Any, sqs: Any
+) -> None:
+    topic = sns.create_topic(Name="ranges")["TopicArn"]
+    url = subscribed_queue(
+        sns,
+        sqs,
+        topic,
+        "range-q",
+        FilterPolicy=json.dumps(
+            {
+                "price": [{"numeric": [">=", 10, "<", 20]}],
+                "region": [{"anything-but": ["eu-west-1", "eu-central-1"]}],
+            }
+        ),
+    )
+    cases = [
+        (5, "us-east-1"),
+        (10, "us-east-1"),
+        (15, "eu-west-1"),
+        (19.5, "ap-south-1"),
+        (20, "us-east-1"),
+        (12, "eu-central-1"),
+    ]
+    for n, (price, region) in enumerate(cases):
+        sns.publish(
+            TopicArn=topic,
+            Message=str(n),
+            MessageAttributes={
+                "price": {"DataType": "Number", "StringValue": str(price)},
+                "region": {"DataType": "String", "StringValue": region},
+            },
+        )
+    got = sorted(json.loads(m["Body"])["Message"] for m in drained(sqs, url, 2))
+    assert got == ["1", "3"]
+    assert empty(sqs, url)
