@@ -172,4 +172,8 @@ def handler(event, context):
     lam.invoke(FunctionName="looper", InvocationType="Event", Payload=b'{"loop": true}')
     record = json.loads(one_message(sqs, failures)["Body"])
     assert record["requestPayload"] == {"loop": True}
+    # The 16th invocation's log is written when it ends, which can be just after the
+    # 17th was refused; wait for it, then make sure no 17th ran.
+    wait_for(lambda: attempts(cloud, "looper") >= 16)
+    time.sleep(0.5)
     assert attempts(cloud, "looper") == 16

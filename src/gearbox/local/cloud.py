@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import signal
 import socket
 import threading
@@ -30,6 +31,8 @@ from gearbox.local.statedir import StateDir, open_state_dir
 from gearbox.settings import Settings
 
 _GRACEFUL_SHUTDOWN_SECONDS = 2
+# The SenderId of messages Lambda sends to destination queues and DLQs.
+LAMBDA_SENDER_ID = "AIDALAMBDADESTINATIONS"
 
 
 @dataclass
@@ -68,6 +71,7 @@ class LocalCloud:
                 f"http://{settings.host}:{port}",
                 settings.region,
                 settings.account_id,
+                send_sqs=functools.partial(sqs.send_to, sender=LAMBDA_SENDER_ID),
             )
             undo.callback(functions.registry.close)
             backend = MotoBackend(settings.host, port)

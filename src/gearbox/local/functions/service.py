@@ -30,7 +30,7 @@ from gearbox.local.functions.registry import FunctionRecord, FunctionRegistry
 from gearbox.local.runtime.pool import EnvironmentPool
 from gearbox.local.sinks.async_queue import AsyncInvokeQueue
 from gearbox.local.sinks.config import EventInvokeConfig
-from gearbox.local.sinks.deliver import BotoDeliverer
+from gearbox.local.sinks.deliver import BotoDeliverer, SqsSender
 from gearbox.local.sources.sqs_mapping import MappingStore
 from gearbox.local.sources.sqs_poller import PollerManager
 
@@ -43,8 +43,16 @@ class LambdaService:
     target_prefix = None
 
     def __init__(
-        self, state_dir: Path, clock: Clock, endpoint_url: str, region: str, account: str
+        self,
+        state_dir: Path,
+        clock: Clock,
+        endpoint_url: str,
+        region: str,
+        account: str,
+        *,
+        send_sqs: SqsSender | None = None,
     ) -> None:
+        self._send_sqs = send_sqs
         self._state_dir = state_dir
         self._clock = clock
         self._endpoint_url = endpoint_url
@@ -85,6 +93,7 @@ class LambdaService:
             SERVICE_ACCESS_KEY,
             SERVICE_SECRET_KEY,
             enqueue_lambda=self._enqueue_arn,
+            send_sqs=self._send_sqs,
         )
         self._queue = AsyncInvokeQueue(
             self._state_dir / "lambda-async.db", self._clock, target=self, deliver=deliverer

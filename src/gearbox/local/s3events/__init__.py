@@ -7,7 +7,8 @@
     GET ?notification   stored configurations -> XML
     any other S3 call   -> backend (moto), unchanged
       on success of PutObject, CopyObject, CompleteMultipartUpload, DeleteObject, DeleteObjects:
-                        ObjectChange (from response headers / body, HeadObject for size and eTag)
+                        ObjectChange (from response headers / body; PutObject's size from
+                        the request, HeadObject for the size of copies and multipart uploads)
                         -> matching configurations (event type, prefix, suffix)
                         -> record {"Records": [...]} -> SQS SendMessage / SNS Publish / Lambda
                            async invoke
@@ -16,8 +17,10 @@ Modules, one stage each: ``config`` (the configuration: XML, validation, matchin
 ``records`` (the event record and the test event, pure), ``store`` (durable configurations),
 ``service`` (the ``S3Notifications`` service the edge dispatches ``s3`` requests to).
 
-Where it differs from AWS: events are delivered before the S3 response returns (AWS delivers
-asynchronously, usually within seconds); PostObject (browser form uploads), lifecycle,
+Events are delivered after the S3 response, in the background, one change after another per
+bucket (so a bucket's events leave in order), as AWS delivers them asynchronously.
+
+Where it differs from AWS: PostObject (browser form uploads), lifecycle,
 restore, replication, tagging and ACL events are not generated; destination permissions
 (queue/topic policies, the function's resource policy) are not checked.
 """

@@ -5,7 +5,8 @@ changes delivers the event to the configurations that match it.
 Destinations are checked where they live: SQS queues in Gearbox's SQS registry, functions in
 the Lambda registry, SNS topics in moto (GetTopicAttributes through boto3). Object details
 come from the backend's response (ETag, ``x-amz-version-id``, ``x-amz-delete-marker``, the
-DeleteObjects result) and a HeadObject through boto3 for the size; never from moto's
+DeleteObjects result), the PutObject request for its size, and a HeadObject through boto3
+for the size of copies and multipart uploads; never from moto's
 internals. Deliveries go through the Lambda service's ``BotoDeliverer`` (SendMessage to the
 local endpoint, Publish to moto, an async invoke on the Lambda queue). A failed delivery is
 logged with the bucket, destination and reason; S3 does not retry it (nor does AWS tell the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 import threading
 import uuid
@@ -57,6 +59,10 @@ _CREATED = {
 _WATCHED = {*_CREATED, "DeleteObject", "DeleteObjects", "DeleteBucket"}
 
 
+# The SenderId of messages S3 sends to queues (AWS shows S3's own service principal's id).
+S3_SENDER_ID = "AIDAS3NOTIFICATIONS"
+
+
 class S3Notifications:
     target_prefix = None
 
@@ -79,10 +85,16 @@ class S3Notifications:
         self._clock = clock
         self._account = account
         self._sequencer = Sequencer()
+        self._tails: dict[str, asyncio.Task[None]] = {}
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._deliverer = BotoDeliverer(
-            endpoint_url, "us-east-1", SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, self._enqueue
+            endpoint_url,
+            "us-east-1",
+            SERVICE_ACCESS_KEY,
+            SERVICE_SECRET_KEY,
+            self._enqueue,
+            send_sqs=functools.partial(sqs.send_to, sender=S3_SENDER_ID),
         )
 
     def close(self) -> None:
@@ -99,8 +111,28 @@ class S3Notifications:
             return _error(exchange, error)
         response = await self._backend.handle(exchange)
         if operation in _WATCHED and 200 <= response.status < 300:
-            await self._after(exchange, operation or "", response)
+            self._in_background(exchange, operation or "", response)
         return response
+
+    def _in_background(self, exchange: Exchange, operation: str, response: Response) -> None:
+        """Send the bucket's events after the response, as S3 does, but one change after
+        another per bucket, so a bucket's events leave in the order of its changes."""
+        bucket = _bucket(exchange)
+        previous = self._tails.get(bucket)
+
+        async def in_turn() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await self._after(exchange, operation, response)
+
+        task = asyncio.get_running_loop().create_task(in_turn())
+        self._tails[bucket] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._tails.get(bucket) is done:
+                del self._tails[bucket]
+
+        task.add_done_callback(forget)
 
     # configuration
 
@@ -185,7 +217,9 @@ class S3Notifications:
             if not targets:
                 continue
             described = change
-            if change.event_name.startswith("ObjectCreated:"):
+            if change.event_name == "ObjectCreated:Put" and change.etag:
+                described = _with_size(change, _uploaded_size(exchange))
+            elif change.event_name.startswith("ObjectCreated:"):
                 described = await self._described(exchange.region, change)
             for target in targets:
                 await self._deliver(
@@ -264,6 +298,25 @@ class S3Notifications:
                     config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
                 )
             return self._clients[service, region]
+
+
+def _uploaded_size(exchange: Exchange) -> int:
+    """The object's size from the PutObject request: the decoded length of a chunk-signed
+    upload, else the body's length."""
+    decoded = exchange.request.header("x-amz-decoded-content-length")
+    return int(decoded) if decoded.isdigit() else len(exchange.request.body)
+
+
+def _with_size(change: ObjectChange, size: int) -> ObjectChange:
+    return ObjectChange(
+        event_name=change.event_name,
+        bucket=change.bucket,
+        key=change.key,
+        sequencer=change.sequencer,
+        size=size,
+        etag=(change.etag or "").strip('"'),
+        version_id=change.version_id,
+    )
 
 
 def _changes(

@@ -11,10 +11,13 @@ AWS (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-record
   "lambda", ``DetailType`` "Lambda Function Invocation Result - Success" or "... - Failure"
   and ``Resources`` the function's and the destination's ARNs.
 
-SQS, SNS and EventBridge are reached through boto3 clients pointed at the local cloud's
-endpoint (so Gearbox's own SQS answers for queues, moto for the rest); boto3 blocks, so each
-call runs in a worker thread. A Lambda destination is handed to ``enqueue_lambda`` with the
-destination function's ARN (the async queue names functions by ARN) and the record as JSON.
+SNS and EventBridge are reached through boto3 clients pointed at the local cloud's endpoint
+(moto answers); boto3 blocks, so each call runs in a worker thread. SQS queues are Gearbox's
+own: given ``send_sqs`` (``SqsService.send_to``), a record is sent in-process, with the same
+checks and durability as SendMessage but without an HTTP round trip through the edge;
+without it, through boto3 like the others. A Lambda destination is handed to
+``enqueue_lambda`` with the destination function's ARN (the async queue names functions by
+ARN) and the record as JSON.
 
 Errors: every failure to deliver is a ``DeliveryError`` (botocore's errors are translated at
 this boundary); the caller logs and drops it, as Lambda does.
@@ -35,6 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gearbox.local.sinks import records
+from gearbox.local.sqs.errors import SqsError
+
+# In-process SendMessage to Gearbox's own SQS: (queue ARN, body, message attributes).
+SqsSender = Callable[[str, str, dict[str, dict[str, str]] | None], None]
 
 
 class DeliveryError(Exception):
@@ -64,11 +71,14 @@ class BotoDeliverer:
         access_key: str,
         secret_key: str,
         enqueue_lambda: Callable[[str, bytes], None],
+        *,
+        send_sqs: SqsSender | None = None,
     ) -> None:
         self._endpoint_url = endpoint_url
         self._region = region
         self._credentials = {"aws_access_key_id": access_key, "aws_secret_access_key": secret_key}
         self._enqueue_lambda = enqueue_lambda
+        self._send_sqs = send_sqs
         self._clients: dict[tuple[str, str], Any] = {}
         self._queue_urls: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -83,6 +93,13 @@ class BotoDeliverer:
         body = record if isinstance(record, bytes) else json.dumps(record).encode("utf-8")
         if arn.service == "lambda":
             self._enqueue_lambda(destination_arn, body)
+            return
+        if arn.service == "sqs" and self._send_sqs is not None:
+            extra = _message_attributes(attributes) if attributes else None
+            try:
+                self._send_sqs(destination_arn, body.decode("utf-8"), extra)
+            except SqsError as exc:
+                raise DeliveryError(f"{exc.query_code}: {exc.message}") from exc
             return
         call: Callable[[], None]
         if arn.service == "sqs":

@@ -64,6 +64,24 @@ class SqsService:
     def close(self) -> None:
         self._store.close()
 
+    def send_to(
+        self,
+        queue_arn: str,
+        body: str,
+        attributes: dict[str, dict[str, str]] | None,
+        sender: str,
+    ) -> None:
+        """SendMessage for the local cloud's own producers (S3 notifications, Lambda
+        destinations), in-process: the same checks and durability as the API, without an
+        HTTP round trip through the edge. Raises ``SqsError`` as SendMessage would answer."""
+        queue = self.registry.by_arn(queue_arn)
+        if queue is None:
+            raise queue_does_not_exist()
+        entry: dict[str, Any] = {"MessageBody": body}
+        if attributes:
+            entry["MessageAttributes"] = attributes
+        self.messaging.send(queue, entry, sender)
+
     async def handle(self, exchange: Exchange) -> Response:
         try:
             operation, params = self._parse(exchange)
