@@ -72,6 +72,7 @@ class LocalCloud:
                 settings.region,
                 settings.account_id,
                 send_sqs=functools.partial(sqs.send_to, sender=LAMBDA_SENDER_ID),
+                queues=sqs,
             )
             undo.callback(functions.registry.close)
             backend = MotoBackend(settings.host, port)

@@ -32,7 +32,7 @@ from gearbox.local.sinks.async_queue import AsyncInvokeQueue
 from gearbox.local.sinks.config import EventInvokeConfig
 from gearbox.local.sinks.deliver import BotoDeliverer, SqsSender
 from gearbox.local.sources.sqs_mapping import MappingStore
-from gearbox.local.sources.sqs_poller import PollerManager
+from gearbox.local.sources.sqs_poller import PollerManager, QueueAccess
 
 # The local cloud's own credentials for what Lambda does on a function's behalf (destinations).
 SERVICE_ACCESS_KEY = "AKIAGEARBOXLAMBDA000"
@@ -51,6 +51,7 @@ class LambdaService:
         account: str,
         *,
         send_sqs: SqsSender | None = None,
+        queues: QueueAccess | None = None,
     ) -> None:
         self._send_sqs = send_sqs
         self._state_dir = state_dir
@@ -78,6 +79,7 @@ class LambdaService:
             self.invoke,
             service_clients=self._service_client,
             clock=clock,
+            queues=queues,
         )
         self.api.event_sources = self.event_sources
 

@@ -2,8 +2,10 @@
 
 Each enabled mapping gets one ``SqsPoller`` task on the edge's event loop (``PollerManager``
 starts, restarts and stops them as mappings are created, updated and deleted). A poller uses
-Gearbox's SQS only through its public API (boto3 against the local endpoint, in a worker
-thread), as Lambda's pollers do:
+Gearbox's SQS only through a ``QueueAccess``: in the local cloud ``SqsService``'s own
+``receive``/``delete`` (the same operations as ReceiveMessage and DeleteMessageBatch, run
+in-process on the event loop, without an HTTP round trip through the edge); otherwise
+``BotoQueueAccess``, boto3 against the local endpoint in a worker thread:
 
 1. ReceiveMessage (up to 10 at a time, ``WaitTimeSeconds=0``) until ``BatchSize`` messages or
    ``MaximumBatchingWindowInSeconds`` (real seconds, counted from the first message) pass;
@@ -37,7 +39,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from gearbox.clock import Clock, SystemClock
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
@@ -117,14 +119,12 @@ class SqsPoller:
     def __init__(
         self,
         mapping: SqsMapping,
-        sqs: Any,
-        endpoint_url: str,
+        queues: QueueAccess,
         invoke: Invoker,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.mapping = mapping
-        self._sqs = sqs
-        self._url = queue_url(endpoint_url, mapping.event_source_arn)
+        self._queues = queues
         self._invoke = invoke
         self._poll = poll_seconds
         self._patterns = mapping.patterns()
@@ -181,17 +181,7 @@ class SqsPoller:
         return got
 
     async def _receive(self, count: int) -> list[dict[str, Any]]:
-        def receive() -> list[dict[str, Any]]:
-            answer = self._sqs.receive_message(
-                QueueUrl=self._url,
-                MaxNumberOfMessages=count,
-                WaitTimeSeconds=0,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
-            return list(answer.get("Messages", []))
-
-        return await asyncio.to_thread(receive)
+        return await self._queues.receive(self.mapping.event_source_arn, count)
 
     async def _handle(self, messages: list[dict[str, Any]]) -> None:
         arn = self.mapping.event_source_arn
@@ -223,16 +213,53 @@ class SqsPoller:
         await self._delete([r["receiptHandle"] for r in kept if r["messageId"] in done])
 
     async def _delete(self, handles: list[str]) -> None:
+        if handles:
+            await self._queues.delete(self.mapping.event_source_arn, handles)
+
+
+class QueueAccess(Protocol):
+    """Receive and delete on an SQS queue named by ARN, as a poller needs them."""
+
+    async def receive(self, queue_arn: str, count: int) -> list[dict[str, Any]]: ...
+
+    async def delete(self, queue_arn: str, handles: list[str]) -> None: ...
+
+
+class BotoQueueAccess:
+    """``QueueAccess`` through boto3 against the local endpoint, in a worker thread."""
+
+    def __init__(self, clients: ClientFactory, endpoint_url: str) -> None:
+        self._clients = clients
+        self._endpoint_url = endpoint_url
+
+    async def receive(self, queue_arn: str, count: int) -> list[dict[str, Any]]:
+        sqs = self._clients(queue_arn.split(":")[3])
+
+        def receive() -> list[dict[str, Any]]:
+            answer = sqs.receive_message(
+                QueueUrl=queue_url(self._endpoint_url, queue_arn),
+                MaxNumberOfMessages=count,
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            return list(answer.get("Messages", []))
+
+        return await asyncio.to_thread(receive)
+
+    async def delete(self, queue_arn: str, handles: list[str]) -> None:
+        sqs = self._clients(queue_arn.split(":")[3])
+        url = queue_url(self._endpoint_url, queue_arn)
+
         def delete() -> None:
             for start in range(0, len(handles), 10):
                 chunk = handles[start : start + 10]
-                self._sqs.delete_message_batch(
-                    QueueUrl=self._url,
+                sqs.delete_message_batch(
+                    QueueUrl=url,
                     Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(chunk)],
                 )
 
-        if handles:
-            await asyncio.to_thread(delete)
+        await asyncio.to_thread(delete)
 
 
 class PollerManager:
@@ -251,8 +278,10 @@ class PollerManager:
         *,
         service_clients: Callable[[str, str], Any] | None = None,
         clock: Clock | None = None,
+        queues: QueueAccess | None = None,
     ) -> None:
         self.store = store
+        self._queues: QueueAccess = queues or BotoQueueAccess(clients, endpoint_url)
         self._endpoint_url = endpoint_url
         self._clients = clients
         self._invoke = invoke
@@ -284,9 +313,7 @@ class PollerManager:
                 clock=self._clock,
             ).run_forever()
         else:
-            runner = SqsPoller(
-                mapping, self._clients(mapping.region), self._endpoint_url, self._invoke
-            ).run_forever()
+            runner = SqsPoller(mapping, self._queues, self._invoke).run_forever()
         self._tasks[mapping.uuid] = self._loop.create_task(runner)
 
     def _streams_clients(self) -> Callable[[str, str], Any]:

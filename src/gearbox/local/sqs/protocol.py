@@ -82,6 +82,30 @@ class SqsService:
             entry["MessageAttributes"] = attributes
         self.messaging.send(queue, entry, sender)
 
+    async def receive(self, queue_arn: str, count: int) -> list[dict[str, Any]]:
+        """ReceiveMessage (no wait, every attribute) for the local cloud's own pollers,
+        in-process. Raises ``SqsError`` as the API would answer."""
+        queue = self.registry.by_arn(queue_arn)
+        if queue is None:
+            raise queue_does_not_exist()
+        params = {
+            "MaxNumberOfMessages": count,
+            "MessageSystemAttributeNames": ["All"],
+            "MessageAttributeNames": ["All"],
+        }
+        return self.messaging.receive(queue, params)
+
+    async def delete(self, queue_arn: str, handles: list[str]) -> None:
+        """DeleteMessageBatch for the local cloud's own pollers, in-process."""
+        queue = self.registry.by_arn(queue_arn)
+        if queue is None:
+            raise queue_does_not_exist()
+        for start in range(0, len(handles), 10):
+            chunk = handles[start : start + 10]
+            self.messaging.delete_batch(
+                queue, [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(chunk)]
+            )
+
     async def handle(self, exchange: Exchange) -> Response:
         try:
             operation, params = self._parse(exchange)
