@@ -145,14 +145,13 @@ class SqsPoller:
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 try:
-                    batch = await self._collect()
+                    batch = await self._collect(wait=self._poll)
                 except Exception:  # the queue is gone, the edge is stopping, ...
                     log.info("event source %s: receive failed", self.mapping.uuid, exc_info=True)
                     await asyncio.sleep(1.0)
                     continue
                 if not batch:
-                    await asyncio.sleep(self._poll)
-                    continue
+                    continue  # the receive already waited for a message
                 task = asyncio.get_running_loop().create_task(self._handle(batch))
                 running.add(task)
                 task.add_done_callback(running.discard)
@@ -163,9 +162,9 @@ class SqsPoller:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
-    async def _collect(self) -> list[dict[str, Any]]:
+    async def _collect(self, wait: float = 0.0) -> list[dict[str, Any]]:
         wanted = self.mapping.batch_size
-        got = await self._receive(min(10, wanted))
+        got = await self._receive(min(10, wanted), wait)
         if not got or self.mapping.maximum_batching_window <= 0:
             return got
         deadline = time.monotonic() + self.mapping.maximum_batching_window
@@ -180,8 +179,8 @@ class SqsPoller:
                 await asyncio.sleep(min(self._poll, remaining))
         return got
 
-    async def _receive(self, count: int) -> list[dict[str, Any]]:
-        return await self._queues.receive(self.mapping.event_source_arn, count)
+    async def _receive(self, count: int, wait: float = 0.0) -> list[dict[str, Any]]:
+        return await self._queues.receive(self.mapping.event_source_arn, count, wait)
 
     async def _handle(self, messages: list[dict[str, Any]]) -> None:
         arn = self.mapping.event_source_arn
@@ -220,7 +219,10 @@ class SqsPoller:
 class QueueAccess(Protocol):
     """Receive and delete on an SQS queue named by ARN, as a poller needs them."""
 
-    async def receive(self, queue_arn: str, count: int) -> list[dict[str, Any]]: ...
+    async def receive(self, queue_arn: str, count: int, wait: float = 0.0) -> list[dict[str, Any]]:
+        """Up to ``count`` messages; when there are none, wait up to ``wait`` seconds for
+        one (or simply that long) before answering."""
+        ...
 
     async def delete(self, queue_arn: str, handles: list[str]) -> None: ...
 
@@ -232,7 +234,7 @@ class BotoQueueAccess:
         self._clients = clients
         self._endpoint_url = endpoint_url
 
-    async def receive(self, queue_arn: str, count: int) -> list[dict[str, Any]]:
+    async def receive(self, queue_arn: str, count: int, wait: float = 0.0) -> list[dict[str, Any]]:
         sqs = self._clients(queue_arn.split(":")[3])
 
         def receive() -> list[dict[str, Any]]:
@@ -245,7 +247,10 @@ class BotoQueueAccess:
             )
             return list(answer.get("Messages", []))
 
-        return await asyncio.to_thread(receive)
+        got = await asyncio.to_thread(receive)
+        if not got and wait > 0:
+            await asyncio.sleep(wait)
+        return got
 
     async def delete(self, queue_arn: str, handles: list[str]) -> None:
         sqs = self._clients(queue_arn.split(":")[3])

@@ -82,9 +82,10 @@ class SqsService:
             entry["MessageAttributes"] = attributes
         self.messaging.send(queue, entry, sender)
 
-    async def receive(self, queue_arn: str, count: int) -> list[dict[str, Any]]:
-        """ReceiveMessage (no wait, every attribute) for the local cloud's own pollers,
-        in-process. Raises ``SqsError`` as the API would answer."""
+    async def receive(self, queue_arn: str, count: int, wait: float = 0.0) -> list[dict[str, Any]]:
+        """ReceiveMessage (every attribute) for the local cloud's own pollers, in-process;
+        when the queue has nothing, wait up to ``wait`` seconds for a send, as a long poll
+        does. Raises ``SqsError`` as the API would answer."""
         queue = self.registry.by_arn(queue_arn)
         if queue is None:
             raise queue_does_not_exist()
@@ -93,7 +94,11 @@ class SqsService:
             "MessageSystemAttributeNames": ["All"],
             "MessageAttributeNames": ["All"],
         }
-        return self.messaging.receive(queue, params)
+        got = self.messaging.receive(queue, params)
+        if got or wait <= 0:
+            return got
+        await self._wait(queue, wait)
+        return self.messaging.receive(queue, params) if self.registry.by_arn(queue_arn) else []
 
     async def delete(self, queue_arn: str, handles: list[str]) -> None:
         """DeleteMessageBatch for the local cloud's own pollers, in-process."""
