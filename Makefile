@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/backend.py
 	$(BIN)/python bench/lambda_runtime.py
 	$(BIN)/python bench/lambda_invoke.py
+	$(BIN)/python bench/pipeline.py
 
 clean:
 	rm -rf $(VENV) .bench-venv .gearbox
