@@ -102,7 +102,15 @@ class Schedules:
                 try:
                     await self.refresh()
                 except Exception as exc:
-                    log.warning("could not read schedules: %s", exc)
+                    from botocore.exceptions import EndpointConnectionError
+
+                    # The edge stops listening before the loop is stopped: that is not news.
+                    quiet = isinstance(exc, EndpointConnectionError)
+                    log.log(
+                        logging.DEBUG if quiet else logging.WARNING,
+                        "could not read schedules: %s",
+                        exc,
+                    )
                 refreshed = time.monotonic()
             try:
                 self.fire_due()
