@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gearbox.clock import Clock
+from gearbox.local.clients import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, LocalClients
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
 from gearbox.local.functions.api import LambdaApi
@@ -33,10 +34,6 @@ from gearbox.local.sinks.config import EventInvokeConfig
 from gearbox.local.sinks.deliver import BotoDeliverer, SqsSender
 from gearbox.local.sources.sqs_mapping import MappingStore
 from gearbox.local.sources.sqs_poller import PollerManager, QueueAccess
-
-# The local cloud's own credentials for what Lambda does on a function's behalf (destinations).
-SERVICE_ACCESS_KEY = "AKIAGEARBOXLAMBDA000"
-SERVICE_SECRET_KEY = "gearbox-lambda-service"
 
 
 class LambdaService:
@@ -54,6 +51,7 @@ class LambdaService:
         queues: QueueAccess | None = None,
     ) -> None:
         self._send_sqs = send_sqs
+        self._clients = LocalClients(endpoint_url, region)
         self._state_dir = state_dir
         self._clock = clock
         self._endpoint_url = endpoint_url
@@ -147,33 +145,15 @@ class LambdaService:
         return self._service_client("sqs", region)
 
     def _service_client(self, service: str, region: str) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(
-            service,
-            endpoint_url=self._endpoint_url,
-            region_name=region,
-            aws_access_key_id=SERVICE_ACCESS_KEY,
-            aws_secret_access_key=SERVICE_SECRET_KEY,
-            config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
-        )
+        return self._clients.get(service, region)
 
     async def _fetch_code(self, bucket: str, key: str, version: str | None) -> bytes:
-        def get() -> bytes:
-            import boto3
-
-            s3 = boto3.client(
-                "s3",
-                endpoint_url=self._endpoint_url,
-                region_name=self._region,
-                aws_access_key_id=SERVICE_ACCESS_KEY,
-                aws_secret_access_key=SERVICE_SECRET_KEY,
-            )
-            extra = {"VersionId": version} if version else {}
-            return bytes(s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read())
-
-        return await asyncio.to_thread(get)
+        extra = {"VersionId": version} if version else {}
+        return await self._clients.call(
+            "s3",
+            self._region,
+            lambda s3: bytes(s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()),
+        )
 
     # the async queue's target
 

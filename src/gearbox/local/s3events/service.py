@@ -21,18 +21,16 @@ import asyncio
 import base64
 import functools
 import logging
-import threading
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, unquote
 
 from gearbox.clock import Clock
+from gearbox.local.clients import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, LocalClients
 from gearbox.local.edge.chain import Exchange, Service
 from gearbox.local.edge.messages import Response
-from gearbox.local.functions.service import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY
 from gearbox.local.s3events import config as cfg
 from gearbox.local.s3events.records import (
     Context,
@@ -86,8 +84,7 @@ class S3Notifications:
         self._account = account
         self._sequencer = Sequencer()
         self._tails: dict[str, asyncio.Task[None]] = {}
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._clients = LocalClients(endpoint_url)
         self._deliverer = BotoDeliverer(
             endpoint_url,
             "us-east-1",
@@ -166,7 +163,7 @@ class S3Notifications:
         from botocore.exceptions import ClientError
 
         try:
-            await self._call("s3", region, lambda s3: s3.head_bucket(Bucket=bucket))
+            await self._clients.call("s3", region, lambda s3: s3.head_bucket(Bucket=bucket))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket"):
                 raise cfg.S3Error(
@@ -196,7 +193,9 @@ class S3Notifications:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            await self._call("sns", region, lambda sns: sns.get_topic_attributes(TopicArn=arn))
+            await self._clients.call(
+                "sns", region, lambda sns: sns.get_topic_attributes(TopicArn=arn)
+            )
         except (BotoCoreError, ClientError):
             return False
         return True
@@ -232,7 +231,7 @@ class S3Notifications:
 
         extra = {"VersionId": change.version_id} if change.version_id else {}
         try:
-            head = await self._call(
+            head = await self._clients.call(
                 "s3",
                 region,
                 lambda s3: s3.head_object(Bucket=change.bucket, Key=change.key, **extra),
@@ -278,26 +277,6 @@ class S3Notifications:
             host_id=_header(response, "x-amz-id-2") or _host_id(),
             owner=self._account,
         )
-
-    async def _call(self, service: str, region: str, call: Callable[[Any], T]) -> T:
-        client = self._client(service, region)
-        return await asyncio.to_thread(call, client)
-
-    def _client(self, service: str, region: str) -> Any:
-        with self._lock:
-            if (service, region) not in self._clients:
-                import boto3
-                from botocore.config import Config
-
-                self._clients[service, region] = boto3.session.Session().client(
-                    service,
-                    endpoint_url=self._endpoint_url,
-                    region_name=region or "us-east-1",
-                    aws_access_key_id=SERVICE_ACCESS_KEY,
-                    aws_secret_access_key=SERVICE_SECRET_KEY,
-                    config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
-                )
-            return self._clients[service, region]
 
 
 def _uploaded_size(exchange: Exchange) -> int:

@@ -43,20 +43,18 @@ import asyncio
 import contextlib
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
 
 from gearbox.clock import Clock
+from gearbox.local.clients import LocalClients
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
-from gearbox.local.functions.service import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY
 from gearbox.local.sns import envelope as env
 from gearbox.local.sns import filters
 
@@ -168,9 +166,8 @@ class SnsDelivery:
         self._generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._fifo_tails: dict[str, asyncio.Task[None]] = {}
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients = LocalClients(endpoint_url)
         self._queue_urls: dict[str, str] = {}
-        self._lock = threading.Lock()
 
     async def handle(self, exchange: Exchange) -> Response:
         response = await self._backend.handle(exchange)
@@ -232,7 +229,9 @@ class SnsDelivery:
         if cached is not None:
             return cached
         generation = self._generation
-        found = await self._call("sns", region, lambda sns: _list_subscriptions(sns, topic_arn))
+        found = await self._clients.call(
+            "sns", region, lambda sns: _list_subscriptions(sns, topic_arn)
+        )
         if generation == self._generation:
             self._subscriptions[topic_arn] = found
         return found
@@ -355,7 +354,7 @@ class SnsDelivery:
             except BotoCoreError as exc:
                 raise Undeliverable(f"SendMessage to {queue_arn} failed: {exc}") from exc
 
-        await self._call("sqs", region, send)
+        await self._clients.call("sqs", region, send)
 
     def _invoke(self, subscription: Subscription, notification: env.Notification) -> None:
         parts = subscription.endpoint.split(":")
@@ -417,26 +416,6 @@ class SnsDelivery:
             answer = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
             self._queue_urls[key] = str(answer["QueueUrl"])
         return self._queue_urls[key]
-
-    async def _call(self, service: str, region: str, call: Callable[[Any], T]) -> T:
-        client = self._client(service, region)
-        return await asyncio.to_thread(call, client)
-
-    def _client(self, service: str, region: str) -> Any:
-        with self._lock:
-            if (service, region) not in self._clients:
-                import boto3
-                from botocore.config import Config
-
-                self._clients[service, region] = boto3.session.Session().client(
-                    service,
-                    endpoint_url=self._endpoint_url,
-                    region_name=region or "us-east-1",
-                    aws_access_key_id=SERVICE_ACCESS_KEY,
-                    aws_secret_access_key=SERVICE_SECRET_KEY,
-                    config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
-                )
-            return self._clients[service, region]
 
 
 def _list_subscriptions(sns: Any, topic_arn: str) -> list[Subscription]:
