@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from tests.conftest import aws_env
 from tests.e2e.conftest import Running
 from tests.functional.lambda_helpers import create_function
+from tests.waiting import wait_for
 
 EXTRACT = """
 import boto3, os, urllib.parse
@@ -41,16 +41,6 @@ def handler(event, context):
                 "attempts": record["attributes"]["ApproximateReceiveCount"],
             })
 """
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def build(running: Running) -> tuple[Any, str]:
@@ -107,7 +97,7 @@ def test_upload_to_metadata_in_dynamodb(tmp_path: Path, start_up: Callable[..., 
     source = tmp_path / "cat photo.jpg"
     source.write_bytes(b"\xff\xd8" + b"x" * 1000)
     upload(running, source, "photos/cat photo.jpg")
-    written = wait_for(lambda: item(ddb, "photos/cat photo.jpg"))
+    written = wait_for(lambda: item(ddb, "photos/cat photo.jpg"), seconds=30)
     assert written["bucket"] == {"S": "uploads"}
     assert written["size"] == {"N": "1002"}
     assert written["attempts"] == {"S": "1"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from botocore.exceptions import ClientError
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
 from tests.functional.sqs_helpers import arn_of
+from tests.waiting import wait_for
 
 RECORDER = """
 import boto3, json, os
@@ -33,16 +33,6 @@ def lam(client: Any) -> Any:
 @pytest.fixture
 def ddb(client: Any) -> Any:
     return client("dynamodb")
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def table(ddb: Any, name: str = "items", view: str = "NEW_AND_OLD_IMAGES") -> str:

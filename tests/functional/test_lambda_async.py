@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
 from tests.functional.sqs_helpers import arn_of
+from tests.waiting import wait_for
 
 FAILS = """
 import json
@@ -30,16 +30,6 @@ def handler(event, context):
 @pytest.fixture
 def lam(client: Any) -> Any:
     return client("lambda")
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def one_message(sqs: Any, url: str) -> dict[str, Any]:

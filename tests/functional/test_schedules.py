@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
+from tests.waiting import wait_for
 
 RECORDS = """
 import boto3, json, os
@@ -35,16 +35,6 @@ def results(client: Any, sqs: Any) -> str:
 
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:ticker"
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def receive(sqs: Any, url: str, wait: int = 1) -> list[dict[str, Any]]:

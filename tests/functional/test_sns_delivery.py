@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
 from tests.functional.sqs_helpers import arn_of
-from tests.functional.test_lambda_async import one_message, wait_for
+from tests.functional.test_lambda_async import one_message
+from tests.waiting import wait_for
 
 ACCOUNT = "123456789012"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from botocore.exceptions import ClientError
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
 from tests.functional.sqs_helpers import arn_of, counts
+from tests.waiting import wait_for
 
 RECORDER = """
 import boto3, json, os
@@ -31,16 +31,6 @@ def handler(event, context):
 @pytest.fixture
 def lam(client: Any) -> Any:
     return client("lambda")
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def setup(lam: Any, sqs: Any, name: str = "source", **queue: str) -> tuple[str, str, str]:
