@@ -22,7 +22,9 @@ from gearbox.errors import GearboxError
 from gearbox.local.backend import MotoBackend
 from gearbox.local.edge.asgi import EdgeApp
 from gearbox.local.edge.chain import build_chain
+from gearbox.local.edge.internal import InternalRoutes, journal_route
 from gearbox.local.functions.service import LambdaService
+from gearbox.local.journal import Journal
 from gearbox.local.s3events import S3Notifications
 from gearbox.local.schedules import Schedules
 from gearbox.local.sns import SnsDelivery
@@ -48,6 +50,7 @@ class LocalCloud:
     s3events: S3Notifications
     sns: SnsDelivery
     schedules: Schedules
+    journal: Journal
     _server: Any = field(default=None, repr=False)
     _schedules_task: asyncio.Task[None] | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -60,8 +63,11 @@ class LocalCloud:
         with contextlib.ExitStack() as undo:  # undoes what was opened if a later step fails
             state = open_state_dir(settings.state_dir, __version__)
             undo.callback(state.release)
+            journal = Journal(state.path / "journal.db", clock)
+            undo.callback(journal.close)
             sqs = SqsService(state.path / "sqs.db", clock, settings.account_id)
             undo.callback(sqs.close)
+            sqs.messaging.on_dead_letter = functools.partial(_dead_lettered, journal)
             sock = _bind(settings.host, settings.port)
             undo.callback(sock.close)
             port = sock.getsockname()[1]
@@ -73,6 +79,7 @@ class LocalCloud:
                 settings.account_id,
                 send_sqs=functools.partial(sqs.send_to, sender=LAMBDA_SENDER_ID),
                 queues=sqs,
+                journal=journal,
             )
             undo.callback(functions.registry.close)
             backend = MotoBackend(settings.host, port)
@@ -111,6 +118,7 @@ class LocalCloud:
             s3events=s3events,
             sns=sns,
             schedules=schedules,
+            journal=journal,
         )
 
     @property
@@ -129,6 +137,7 @@ class LocalCloud:
             self.backend,
             self.settings.region,
             identify=self._principal,
+            internal=InternalRoutes({"journal": journal_route(self.journal)}),
         )
         app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
@@ -201,9 +210,14 @@ class LocalCloud:
         self.s3events.close()
         self.sqs.close()
         self.functions.registry.close()
+        self.journal.close()
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()
+
+
+def _dead_lettered(journal: Journal, source: str, dlq: str, message_id: str) -> None:
+    journal.record("dead-letter", None, queue=source, dead_letter_queue=dlq, message_id=message_id)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -2,6 +2,7 @@
 
 ::
 
+    (internal)         Gearbox's own routes under /_gearbox/ (the journal), unsigned
     parse_scope        SigV4 credential scope -> access key, region, service
     resolve_operation  X-Amz-Target / Action / REST route -> operation name
     identify           access key -> principal: the user, or a function (its own access key)
@@ -142,8 +143,9 @@ def build_chain(
     backend: Service,
     default_region: str,
     identify: Callable[[str], str] = lambda _: "user",
+    internal: Stage | None = None,
 ) -> Chain:
-    return Chain(
-        [parse_scope, resolve, Identify(identify), Dispatcher(owned, backend)],
-        default_region=default_region,
-    )
+    """The stages in order; ``internal`` (Gearbox's own ``/_gearbox/`` routes) goes first."""
+    stages: list[Stage] = [] if internal is None else [internal]
+    stages += [parse_scope, resolve, Identify(identify), Dispatcher(owned, backend)]
+    return Chain(stages, default_region=default_region)

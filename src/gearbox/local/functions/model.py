@@ -40,6 +40,8 @@ class Invocation:
     payload: bytes
     client_context: str | None = None  # base64 JSON, as X-Amz-Client-Context
     trace_id: str | None = None  # X-Amzn-Trace-Id
+    trigger: str = "invoke"  # what sent it, for the journal: "sqs:<queue>", "async", ...
+    attempt: int = 1  # the event's delivery attempt (receive count, async attempt)
 
 
 @dataclass(frozen=True)

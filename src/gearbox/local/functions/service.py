@@ -26,8 +26,9 @@ from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
 from gearbox.local.functions.api import LambdaApi
 from gearbox.local.functions.logs import LogBook
-from gearbox.local.functions.model import Invocation, InvokeResult
+from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
 from gearbox.local.functions.registry import FunctionRecord, FunctionRegistry
+from gearbox.local.journal import Journal, describe
 from gearbox.local.runtime.pool import EnvironmentPool
 from gearbox.local.sinks.async_queue import AsyncInvokeQueue
 from gearbox.local.sinks.config import EventInvokeConfig
@@ -49,7 +50,9 @@ class LambdaService:
         *,
         send_sqs: SqsSender | None = None,
         queues: QueueAccess | None = None,
+        journal: Journal | None = None,
     ) -> None:
+        self.journal = journal
         self._send_sqs = send_sqs
         self._clients = LocalClients(endpoint_url, region)
         self._state_dir = state_dir
@@ -96,7 +99,11 @@ class LambdaService:
             send_sqs=self._send_sqs,
         )
         self._queue = AsyncInvokeQueue(
-            self._state_dir / "lambda-async.db", self._clock, target=self, deliver=deliverer
+            self._state_dir / "lambda-async.db",
+            self._clock,
+            target=self,
+            deliver=deliverer,
+            journal=self.journal,
         )
         self._runner = asyncio.get_running_loop().create_task(self._queue.run_forever())
         self.event_sources.start()
@@ -127,7 +134,15 @@ class LambdaService:
 
     async def _invoke_sync(self, record: FunctionRecord, invocation: Invocation) -> InvokeResult:
         assert self._pool is not None
-        return await self._pool.invoke(record.spec(), invocation)
+        if self.journal is None:
+            return await self._pool.invoke(record.spec(), invocation)
+        try:
+            result = await self._pool.invoke(record.spec(), invocation)
+        except Throttled:
+            self.journal.record("invocation", record.name, **describe.throttled(invocation))
+            raise
+        self.journal.record("invocation", record.name, **describe.invocation(invocation, result))
+        return result
 
     def _enqueue(self, record: FunctionRecord, invocation: Invocation) -> None:
         self.queue.enqueue(

@@ -50,6 +50,7 @@ from typing import Any, Protocol
 from gearbox.clock import Clock
 from gearbox.local.database import open_database, transaction
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
+from gearbox.local.journal import Journal
 from gearbox.local.sinks import decisions, lineage, records
 from gearbox.local.sinks.config import EventInvokeConfig
 from gearbox.local.sinks.decisions import (
@@ -162,7 +163,9 @@ class AsyncInvokeQueue:
         deliver: Deliverer,
         *,
         max_invocations: int = lineage.MAX_INVOCATIONS,
+        journal: Journal | None = None,
     ) -> None:
+        self._journal = journal
         self._clock = clock
         self._target = target
         self._deliver = deliver
@@ -282,6 +285,8 @@ class AsyncInvokeQueue:
             request_id=event.request_id,
             payload=event.payload,
             trace_id=lineage.next_trace_header(event.trace_id, config.function_arn),
+            trigger="async",
+            attempt=event.state.invokes + 1,
         )
         try:
             result = await self._target.invoke(event.function, invocation)
@@ -327,6 +332,15 @@ class AsyncInvokeQueue:
             condition,
             event.state.invokes,
         )
+        if self._journal is not None and condition is not Condition.SUCCESS:
+            self._journal.record(
+                "async-failed",
+                event.function.rsplit(":", 1)[-1],
+                request_id=event.request_id,
+                condition=str(condition),
+                invokes=event.state.invokes,
+                sent_to=[letter.destination for letter in letters],
+            )
         with self._transaction():
             self._db.execute("DELETE FROM events WHERE seq=?", (event.seq,))
             for letter in letters:

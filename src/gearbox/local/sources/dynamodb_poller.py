@@ -343,7 +343,10 @@ class DynamoDbPoller:
                 await self._discard(shard_id, part, "RecordAgeExceeded", invokes, last)
                 return []
             invocation = Invocation(
-                request_id=str(uuid.uuid4()), payload=json.dumps({"Records": part}).encode()
+                request_id=str(uuid.uuid4()),
+                payload=json.dumps({"Records": part}).encode(),
+                trigger="dynamodb:" + self.mapping.table_name,
+                attempt=invokes + 1,
             )
             try:
                 result = await self._invoke(self.mapping.function_arn, invocation)

@@ -192,7 +192,10 @@ class SqsPoller:
         if not kept:
             return
         invocation = Invocation(
-            request_id=str(uuid.uuid4()), payload=json.dumps({"Records": kept}).encode()
+            request_id=str(uuid.uuid4()),
+            payload=json.dumps({"Records": kept}).encode(),
+            trigger="sqs:" + arn.rsplit(":", 1)[-1],
+            attempt=max(int(r["attributes"]["ApproximateReceiveCount"]) for r in kept),
         )
         try:
             result = await self._invoke(self.mapping.function_arn, invocation)

@@ -90,6 +90,10 @@ class Sent:
 
 
 class Messaging:
+    # Called with (source queue, dead-letter queue, message id) after each move, for the
+    # journal; set by whoever assembles the service.
+    on_dead_letter: Callable[[str, str, str], None] | None = None
+
     def __init__(self, registry: QueueRegistry, store: Store, clock: Clock) -> None:
         self._registry = registry
         self._store = store
@@ -354,6 +358,8 @@ class Messaging:
             reset_sent=dlq.fifo,
         )
         self._notify(dlq)
+        if self.on_dead_letter is not None:
+            self.on_dead_letter(source.name, dlq.name, message.message_id)
 
     def _expire(self, queue: Queue, now: float) -> None:
         if now - self._last_expiry.get(queue.id, 0.0) < 1.0:

@@ -1,0 +1,99 @@
+"""The journal's SQLite file: append entries, read them back after an id.
+
+Entries are diagnostics, not state the cloud depends on, so the file runs with
+``synchronous=OFF`` (a crash may lose the last entries; the queues and functions lose
+nothing). Writes come from the edge's event loop thread and from the SQS service; one lock
+serialises them. Reading happens on any thread through its own connection.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gearbox.clock import Clock
+from gearbox.local.database import open_database
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    function TEXT,
+    detail TEXT NOT NULL
+);
+"""
+_VERSION = 1
+# Invocations and events kept; older ones are trimmed now and then.
+_KEEP = 100_000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing that happened. ``kind`` is ``invocation`` or an event kind such as
+    ``dead-letter``; ``detail`` holds the kind's fields."""
+
+    id: int
+    time: float
+    kind: str
+    function: str | None
+    detail: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": self.time,
+            "kind": self.kind,
+            "function": self.function,
+            **self.detail,
+        }
+
+
+class Journal:
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self._db = open_database(path, _SCHEMA, _VERSION)
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._writes = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def record(self, kind: str, function: str | None, **detail: Any) -> None:
+        """Append one entry (never raises: a journal that cannot write is not a failure of
+        the call it describes)."""
+        text = json.dumps(detail, separators=(",", ":"), default=str)
+        with self._lock:
+            try:
+                self._db.execute(
+                    "INSERT INTO entries (time, kind, function, detail) VALUES (?, ?, ?, ?)",
+                    (self._clock.now(), kind, function, text),
+                )
+                self._writes += 1
+                if self._writes % 10_000 == 0:
+                    self._db.execute(
+                        "DELETE FROM entries WHERE id <= (SELECT MAX(id) FROM entries) - ?",
+                        (_KEEP,),
+                    )
+            except sqlite3.Error:
+                return
+
+    def read(self, after: int = 0, limit: int = 500) -> list[Entry]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, time, kind, function, detail FROM entries WHERE id > ? "
+                "ORDER BY id LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [Entry(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def last_id(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(id) FROM entries").fetchone()
+        return int(row[0] or 0)
