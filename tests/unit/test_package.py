@@ -1,0 +1,73 @@
+"""Function packages: deterministic zips of project code, gearbox.app and requirements."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from gearbox.package import build_package
+from gearbox.package.requirements import MissingRequirement
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "svc"
+    (root / "handlers").mkdir(parents=True)
+    (root / "handlers" / "__init__.py").write_text("")
+    (root / "handlers" / "work.py").write_text("def handler(event, context):\n    return 1\n")
+    (root / "app.py").write_text("from gearbox.app import App\n")
+    (root / "data.json").write_text("{}")
+    for skipped in ("tests", ".venv", "__pycache__", ".gearbox", ".git"):
+        (root / skipped).mkdir()
+        (root / skipped / "x.py").write_text("")
+    (root / "handlers" / "work.pyc").write_bytes(b"\0")
+    return root
+
+
+def names(package_bytes: bytes) -> list[str]:
+    return zipfile.ZipFile(io.BytesIO(package_bytes)).namelist()
+
+
+def test_package_holds_project_code_and_gearbox_app_only(tmp_path: Path) -> None:
+    package = build_package(project(tmp_path))
+    listed = names(package.zip_bytes)
+    assert {"app.py", "data.json", "handlers/__init__.py", "handlers/work.py"} <= set(listed)
+    assert "gearbox/__init__.py" in listed
+    assert "gearbox/app/__init__.py" in listed
+    assert not [n for n in listed if n.startswith(("tests/", ".venv/", ".git/", ".gearbox/"))]
+    assert not [n for n in listed if n.endswith(".pyc") or "__pycache__" in n]
+    rest_of_gearbox = [n for n in listed if n.startswith("gearbox/") and "/app/" not in n]
+    assert rest_of_gearbox == ["gearbox/__init__.py"]
+    with zipfile.ZipFile(io.BytesIO(package.zip_bytes)) as archive:
+        assert archive.read("gearbox/__init__.py") == b""
+    assert listed == sorted(listed)
+    assert package.files == len(listed)
+
+
+def test_same_inputs_give_the_same_bytes_and_sha(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    first, second = build_package(root), build_package(root)
+    assert first.zip_bytes == second.zip_bytes
+    assert first.sha256 == second.sha256
+    (root / "handlers" / "work.py").write_text("def handler(event, context):\n    return 2\n")
+    assert build_package(root).sha256 != first.sha256
+
+
+def test_requirements_bring_their_dependencies_but_not_the_aws_sdk(tmp_path: Path) -> None:
+    listed = names(build_package(project(tmp_path), ["Jinja2", "boto3"]).zip_bytes)
+    assert "jinja2/__init__.py" in listed
+    assert "markupsafe/__init__.py" in listed  # Jinja2 requires MarkupSafe
+    assert not [n for n in listed if n.startswith(("boto3/", "botocore/"))]
+
+
+def test_excluded_patterns_are_left_out(tmp_path: Path) -> None:
+    listed = names(build_package(project(tmp_path), exclude=["data.json", "handlers"]).zip_bytes)
+    assert "data.json" not in listed
+    assert "handlers/work.py" not in listed
+
+
+def test_missing_requirement_names_it(tmp_path: Path) -> None:
+    with pytest.raises(MissingRequirement, match="no-such-dist"):
+        build_package(project(tmp_path), ["no_such_dist"])
