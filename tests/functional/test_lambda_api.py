@@ -323,3 +323,46 @@ def test_dependencies_travel_in_the_zip_and_nothing_else_leaks_in(lam: Any) -> N
     error = json.loads(response["Payload"].read())
     assert error["errorType"] == "Runtime.ImportModuleError"
     assert "No module named 'click'" in error["errorMessage"]
+
+
+def test_resource_policy_add_get_remove(client: Any) -> None:
+    lam = client("lambda")
+    create_function(lam, "pushed", "def handler(e, c):\n    return 1\n")
+    with pytest.raises(ClientError) as none:
+        lam.get_policy(FunctionName="pushed")
+    assert none.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    added = lam.add_permission(
+        FunctionName="pushed",
+        StatementId="s3-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::uploads",
+        SourceAccount="123456789012",
+    )
+    statement = json.loads(added["Statement"])
+    arn = lam.get_function(FunctionName="pushed")["Configuration"]["FunctionArn"]
+    assert statement == {
+        "Sid": "s3-invoke",
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+        "Resource": arn,
+        "Condition": {
+            "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::uploads"},
+            "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        },
+    }
+    with pytest.raises(ClientError) as again:
+        lam.add_permission(
+            FunctionName="pushed",
+            StatementId="s3-invoke",
+            Action="lambda:InvokeFunction",
+            Principal="s3.amazonaws.com",
+        )
+    assert again.value.response["Error"]["Code"] == "ResourceConflictException"
+    policy = json.loads(lam.get_policy(FunctionName="pushed")["Policy"])
+    assert policy["Statement"] == [statement]
+    lam.remove_permission(FunctionName="pushed", StatementId="s3-invoke")
+    with pytest.raises(ClientError) as gone:
+        lam.remove_permission(FunctionName="pushed", StatementId="s3-invoke")
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"

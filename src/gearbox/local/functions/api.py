@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote
 from gearbox.clock import Clock
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
-from gearbox.local.functions import config
+from gearbox.local.functions import config, permissions
 from gearbox.local.functions.errors import LambdaError, invalid, not_found
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
 from gearbox.local.functions.registry import (
@@ -249,6 +249,30 @@ class LambdaApi:
         self._registry.delete(record)
         self._retire(record.name)
         return Response(204, (("x-amzn-RequestId", ex.request_id),))
+
+    # resource-based policy
+
+    async def _op_AddPermission(
+        self, ex: Exchange, p: dict[str, str], body: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        made = permissions.statement(record.arn, body)
+        record.policy = permissions.add(record.policy, made)
+        self._registry.save(record)
+        return _json(201, ex, {"Statement": json.dumps(made)})
+
+    async def _op_RemovePermission(
+        self, ex: Exchange, p: dict[str, str], _: dict[str, Any]
+    ) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        record.policy = permissions.remove(record.policy, p["StatementId"])
+        self._registry.save(record)
+        return Response(204, (("x-amzn-RequestId", ex.request_id),))
+
+    async def _op_GetPolicy(self, ex: Exchange, p: dict[str, str], _: dict[str, Any]) -> Response:
+        record = self._record(ex, p["FunctionName"])
+        policy = json.dumps(permissions.document(record.policy))
+        return _json(200, ex, {"Policy": policy, "RevisionId": record.revision_id})
 
     async def _op_PutFunctionConcurrency(
         self, ex: Exchange, p: dict[str, str], body: dict[str, Any]

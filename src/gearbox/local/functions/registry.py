@@ -61,6 +61,7 @@ class FunctionRecord:
     tags: dict[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None
     event_invoke_config: dict[str, Any] | None = None
+    policy: list[dict[str, Any]] = field(default_factory=list)  # resource-based statements
 
     @property
     def arn(self) -> str:

@@ -1,0 +1,79 @@
+"""A function's resource-based policy: AddPermission, RemovePermission, GetPolicy.
+
+Statements are built as Lambda builds them
+(https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html): a
+service principal becomes ``{"Service": ...}``, an account or ARN ``{"AWS": ...}``;
+``SourceArn`` becomes ``ArnLike AWS:SourceArn``, ``SourceAccount`` becomes
+``StringEquals AWS:SourceAccount``. The policy is kept with the function.
+
+Where it differs from AWS: the policy is stored and returned but not yet enforced when S3,
+SNS or EventBridge invoke the function (the least-privilege issue enforces identity
+policies at the edge); ``RevisionId`` checks and ``FunctionUrlAuthType`` are not applied.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gearbox.local.functions.errors import LambdaError
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+def statement(function_arn: str, body: dict[str, Any]) -> dict[str, Any]:
+    for member in ("StatementId", "Action", "Principal"):
+        if not body.get(member):
+            raise LambdaError(
+                "ValidationException", f"1 validation error detected: {member} must not be null"
+            )
+    principal = str(body["Principal"])
+    if _ACCOUNT.match(principal):
+        principal_value: Any = {"AWS": f"arn:aws:iam::{principal}:root"}
+    elif principal == "*" or principal.startswith("arn:"):
+        principal_value = principal if principal == "*" else {"AWS": principal}
+    else:
+        principal_value = {"Service": principal}
+    condition: dict[str, Any] = {}
+    if body.get("SourceArn"):
+        condition["ArnLike"] = {"AWS:SourceArn": body["SourceArn"]}
+    if body.get("SourceAccount"):
+        condition["StringEquals"] = {"AWS:SourceAccount": body["SourceAccount"]}
+    made: dict[str, Any] = {
+        "Sid": body["StatementId"],
+        "Effect": "Allow",
+        "Principal": principal_value,
+        "Action": body["Action"],
+        "Resource": function_arn,
+    }
+    if condition:
+        made["Condition"] = condition
+    return made
+
+
+def add(policy: list[dict[str, Any]], made: dict[str, Any]) -> list[dict[str, Any]]:
+    if any(s["Sid"] == made["Sid"] for s in policy):
+        raise LambdaError(
+            "ResourceConflictException",
+            f"The statement id ({made['Sid']}) provided already exists. Please provide a new "
+            "statement id, or remove the existing statement.",
+            409,
+        )
+    return [*policy, made]
+
+
+def remove(policy: list[dict[str, Any]], sid: str) -> list[dict[str, Any]]:
+    kept = [s for s in policy if s["Sid"] != sid]
+    if len(kept) == len(policy):
+        raise LambdaError(
+            "ResourceNotFoundException", f"Statement {sid} is not found in resource policy.", 404
+        )
+    return kept
+
+
+def document(policy: list[dict[str, Any]]) -> dict[str, Any]:
+    if not policy:
+        raise LambdaError(
+            "ResourceNotFoundException", "The resource you requested does not exist.", 404
+        )
+    return {"Version": "2012-10-17", "Id": "default", "Statement": policy}
