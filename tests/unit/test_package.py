@@ -68,6 +68,15 @@ def test_excluded_patterns_are_left_out(tmp_path: Path) -> None:
     assert "handlers/work.py" not in listed
 
 
+def test_gearboxignore_patterns_are_left_out(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / ".gearboxignore").write_text("# not shipped\ndata.json\n\nhandlers  # all of it\n")
+    listed = names(build_package(root).zip_bytes)
+    assert "data.json" not in listed
+    assert "handlers/work.py" not in listed
+    assert ".gearboxignore" not in listed
+
+
 def test_missing_requirement_names_it(tmp_path: Path) -> None:
     with pytest.raises(MissingRequirement, match="no-such-dist"):
         build_package(project(tmp_path), ["no_such_dist"])

@@ -2,9 +2,10 @@
 
 Everything under the project root except what never runs on Lambda: virtual environments,
 version control, caches, the local cloud's state, tests, and compiled files. A project can
-add its own patterns (``fnmatch`` on the path relative to the root, ``/``-separated) in
-``exclude``. Sizes stay small because dependencies come only from the function's own
-declared requirements, never from the whole environment.
+add its own patterns (``fnmatch`` on the path relative to the root, ``/``-separated; a
+folder's name leaves out all of it): one per line in a ``.gearboxignore`` file at the root
+(``#`` starts a comment), or through ``exclude``. Sizes stay small because dependencies
+come only from the function's own declared requirements, never from the whole environment.
 
 Differs from SAM: ``sam build`` copies the ``CodeUri`` folder whole; Gearbox packages the
 project root with these exclusions, so handlers may import the project's shared modules.
@@ -41,16 +42,27 @@ SKIPPED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
 
 def project_files(root: Path, exclude: Sequence[str] = ()) -> Iterator[tuple[str, Path]]:
     """(archive name, file) for every file of the project, sorted by archive name."""
+    exclude = [*exclude, *ignore_file_patterns(root)]
     found: list[tuple[str, Path]] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
         for name in files:
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
-            if name.endswith(SKIPPED_SUFFIXES) or _excluded(relative, exclude):
+            if name.endswith(SKIPPED_SUFFIXES) or name == ".gearboxignore":
+                continue
+            if _excluded(relative, exclude):
                 continue
             found.append((relative, path))
     yield from sorted(found)
+
+
+def ignore_file_patterns(root: Path) -> list[str]:
+    path = root / ".gearboxignore"
+    if not path.is_file():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
 
 
 def _excluded(relative: str, patterns: Sequence[str]) -> bool:
