@@ -96,6 +96,31 @@ def logs(function: str, follow: bool, state_dir: Path | None) -> None:
     run_logs(Output(), settings.state_dir, function, follow)
 
 
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path), default=".")
+@click.option(
+    "--endpoint-url",
+    default=None,
+    help="A running local cloud [default: AWS_ENDPOINT_URL, else start one here].",
+)
+@click.option("--port", type=int, default=None, help="Port of a cloud started here [4566].")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="State dir of a cloud started here [default: .gearbox].",
+)
+def dev(path: Path, endpoint_url: str | None, port: int | None, state_dir: Path | None) -> None:
+    """Run the project at PATH on the local cloud, stream its events, reload on changes."""
+    from gearbox.cli.dev import run_dev
+    from gearbox.settings import resolve_settings
+
+    settings = resolve_settings(os.environ, port=port, state_dir=state_dir)
+    run_dev(
+        Output(), path, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"), settings, os.environ
+    )
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

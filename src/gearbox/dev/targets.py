@@ -1,0 +1,63 @@
+"""What a spec stands for on a running cloud: its physical name, ARN and the value an
+environment variable gets. Every name comes from ``gearbox.graph.names``; this module only
+picks the right one for each kind of spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gearbox.app.specs import (
+    BucketSpec,
+    QueueSpec,
+    RefSpec,
+    ScheduleSpec,
+    TableSpec,
+    Target,
+    TopicSpec,
+)
+from gearbox.graph import names
+
+_KINDS: dict[type, str] = {
+    BucketSpec: "bucket",
+    QueueSpec: "queue",
+    TopicSpec: "topic",
+    TableSpec: "table",
+    ScheduleSpec: "schedule",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the resources live: the endpoint, account and region."""
+
+    endpoint_url: str
+    region: str
+    account: str
+
+    def kind_app_name(self, target: Target) -> tuple[str, str, str]:
+        if isinstance(target, RefSpec):
+            return target.kind, target.target_app, target.name
+        return _KINDS[type(target)], target.app, target.name
+
+    def physical(self, target: Target) -> str:
+        _, app, name = self.kind_app_name(target)
+        return names.physical_name(app, name)
+
+    def arn(self, target: Target) -> str:
+        kind, _, _ = self.kind_app_name(target)
+        return names.arn(kind, self.physical(target), self.region, self.account)
+
+    def function_arn(self, physical: str) -> str:
+        return names.arn("function", physical, self.region, self.account)
+
+    def queue_url(self, target: Target) -> str:
+        return names.queue_url(self.endpoint_url, self.account, self.physical(target))
+
+    def environment_value(self, target: Target) -> str:
+        """Bucket, table, function, schedule -> name; queue -> URL; topic -> ARN."""
+        kind, _, _ = self.kind_app_name(target)
+        if kind == "queue":
+            return self.queue_url(target)
+        if kind == "topic":
+            return self.arn(target)
+        return self.physical(target)

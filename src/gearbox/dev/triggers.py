@@ -1,0 +1,239 @@
+"""Wire an app's triggers on the local cloud: event source mappings (SQS, DynamoDB
+streams), S3 bucket notifications, SNS subscriptions and EventBridge schedule rules, with the
+resource-based permissions AWS needs for the pushing services (S3, SNS, EventBridge).
+
+S3 notifications are written per bucket, whole (``PutBucketNotificationConfiguration``
+replaces the configuration), from every trigger on that bucket in the graph, so two
+functions on one bucket never overwrite each other. Mappings are found by (source ARN,
+function) and updated in place. Triggers that are no longer declared are removed for the
+functions this run deploys (their mappings and subscriptions), not for others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gearbox.app.specs import (
+    FunctionSpec,
+    S3Trigger,
+    ScheduleTrigger,
+    SnsTrigger,
+    SqsTrigger,
+    StreamTrigger,
+    Target,
+)
+from gearbox.dev.targets import Place
+
+Clients = Callable[[str], Any]
+
+
+@dataclass
+class _Wiring:
+    """What the triggers of every deployed function ask of each service."""
+
+    queue_mappings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    stream_mappings: dict[tuple[Target, str], dict[str, Any]] = field(default_factory=dict)
+    notifications: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    subscriptions: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    schedules: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+
+
+def apply_triggers(
+    functions: Sequence[tuple[FunctionSpec, str]], clients: Clients, place: Place
+) -> None:
+    """Wire the triggers of ``functions`` ((spec, physical name) pairs)."""
+    wiring = _Wiring()
+    for spec, physical in functions:
+        for trigger in spec.triggers:
+            _collect(wiring, trigger, physical, place)
+    lam = clients("lambda")
+    _queue_mappings(wiring, lam, [p for _, p in functions])
+    _stream_mappings(wiring, lam, clients("dynamodb"), place)
+    _notifications(wiring, clients("s3"), lam, place)
+    _subscriptions(wiring, clients("sns"), lam, place)
+    _schedules(wiring, clients("events"), lam, place)
+
+
+def _collect(wiring: _Wiring, trigger: Any, function: str, place: Place) -> None:
+    fn_arn = place.function_arn(function)
+    match trigger:
+        case SqsTrigger():
+            wiring.queue_mappings[(place.arn(trigger.queue), function)] = _sqs_settings(
+                trigger.batch_size,
+                trigger.window,
+                trigger.partial_failures,
+                trigger.max_concurrency,
+            )
+        case S3Trigger(via=None):
+            config = {"LambdaFunctionArn": fn_arn, **_s3_filter(trigger)}
+            _add_notification(wiring, place.physical(trigger.bucket), "LambdaFunction", config)
+        case S3Trigger(via=via) if via is not None:
+            config = {"QueueArn": place.arn(via), **_s3_filter(trigger)}
+            _add_notification(wiring, place.physical(trigger.bucket), "Queue", config)
+            wiring.queue_mappings.setdefault(
+                (place.arn(via), function), _sqs_settings(10, 0, True, None)
+            )
+        case SnsTrigger():
+            attributes: dict[str, str] = {}
+            if trigger.filter_policy:
+                attributes["FilterPolicy"] = trigger.filter_policy
+                attributes["FilterPolicyScope"] = trigger.filter_scope
+            wiring.subscriptions.append((place.arn(trigger.topic), function, attributes))
+        case StreamTrigger():
+            settings: dict[str, Any] = {
+                "StartingPosition": trigger.starting_position,
+                "BatchSize": trigger.batch_size,
+                "BisectBatchOnFunctionError": trigger.bisect_on_error,
+                "MaximumRetryAttempts": trigger.max_retries,
+                "MaximumRecordAgeInSeconds": trigger.max_record_age,
+            }
+            if trigger.on_failure is not None:
+                settings["DestinationConfig"] = {
+                    "OnFailure": {"Destination": place.arn(trigger.on_failure)}
+                }
+            wiring.stream_mappings[(trigger.table, function)] = settings
+        case ScheduleTrigger():
+            schedule = trigger.schedule
+            wiring.schedules.append(
+                (place.physical(schedule), schedule.expression, function, schedule.input)
+            )
+
+
+def _sqs_settings(
+    batch_size: int, window: int, partial: bool, max_concurrency: int | None
+) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "BatchSize": batch_size,
+        "MaximumBatchingWindowInSeconds": window,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"] if partial else [],
+    }
+    if max_concurrency is not None:
+        settings["ScalingConfig"] = {"MaximumConcurrency": max_concurrency}
+    return settings
+
+
+def _s3_filter(trigger: S3Trigger) -> dict[str, Any]:
+    rules = [
+        {"Name": name, "Value": value}
+        for name, value in (("prefix", trigger.prefix), ("suffix", trigger.suffix))
+        if value
+    ]
+    config: dict[str, Any] = {"Events": list(trigger.events)}
+    if rules:
+        config["Filter"] = {"Key": {"FilterRules": rules}}
+    return config
+
+
+def _add_notification(wiring: _Wiring, bucket: str, kind: str, config: dict[str, Any]) -> None:
+    configs = wiring.notifications.setdefault(bucket, {}).setdefault(kind, [])
+    config["Id"] = f"gearbox-{_short_hash(config)}"
+    configs.append(config)
+
+
+def _short_hash(value: Any) -> str:
+    return hashlib.sha256(repr(sorted(value.items())).encode()).hexdigest()[:12]
+
+
+def _queue_mappings(wiring: _Wiring, lam: Any, deployed: Iterable[str]) -> None:
+    wanted = wiring.queue_mappings
+    for function in deployed:
+        existing = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+        for mapping in existing:
+            source = mapping["EventSourceArn"]
+            if ":sqs:" not in source:
+                continue
+            settings = wanted.pop((source, function), None)
+            if settings is None:
+                lam.delete_event_source_mapping(UUID=mapping["UUID"])
+            else:
+                lam.update_event_source_mapping(UUID=mapping["UUID"], **settings)
+    for (source, function), settings in sorted(wanted.items()):
+        lam.create_event_source_mapping(EventSourceArn=source, FunctionName=function, **settings)
+
+
+def _stream_mappings(wiring: _Wiring, lam: Any, dynamodb: Any, place: Place) -> None:
+    for (table, function), settings in wiring.stream_mappings.items():
+        stream_arn = dynamodb.describe_table(TableName=place.physical(table))["Table"][
+            "LatestStreamArn"
+        ]
+        existing = lam.list_event_source_mappings(FunctionName=function, EventSourceArn=stream_arn)[
+            "EventSourceMappings"
+        ]
+        if existing:
+            update = {k: v for k, v in settings.items() if k != "StartingPosition"}
+            lam.update_event_source_mapping(UUID=existing[0]["UUID"], **update)
+        else:
+            lam.create_event_source_mapping(
+                EventSourceArn=stream_arn, FunctionName=function, **settings
+            )
+
+
+def _notifications(wiring: _Wiring, s3: Any, lam: Any, place: Place) -> None:
+    for bucket, kinds in sorted(wiring.notifications.items()):
+        for config in kinds.get("LambdaFunction", []):
+            _allow(lam, config["LambdaFunctionArn"], "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={
+                f"{kind}Configurations": configs for kind, configs in sorted(kinds.items())
+            },
+        )
+
+
+def _subscriptions(wiring: _Wiring, sns: Any, lam: Any, place: Place) -> None:
+    for topic, function, attributes in wiring.subscriptions:
+        fn_arn = place.function_arn(function)
+        _allow(lam, function, "sns.amazonaws.com", topic)
+        existing = [
+            s
+            for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+            if s["Endpoint"] == fn_arn
+        ]
+        if existing:
+            for name, value in attributes.items():
+                sns.set_subscription_attributes(
+                    SubscriptionArn=existing[0]["SubscriptionArn"],
+                    AttributeName=name,
+                    AttributeValue=value,
+                )
+        else:
+            sns.subscribe(
+                TopicArn=topic,
+                Protocol="lambda",
+                Endpoint=fn_arn,
+                Attributes=attributes,
+                ReturnSubscriptionArn=True,
+            )
+
+
+def _schedules(wiring: _Wiring, events: Any, lam: Any, place: Place) -> None:
+    for rule, expression, function, input_text in wiring.schedules:
+        rule_arn = events.put_rule(Name=rule, ScheduleExpression=expression, State="ENABLED")[
+            "RuleArn"
+        ]
+        _allow(lam, function, "events.amazonaws.com", rule_arn)
+        target: dict[str, Any] = {"Id": function[:64], "Arn": place.function_arn(function)}
+        if input_text is not None:
+            target["Input"] = input_text
+        events.put_targets(Rule=rule, Targets=[target])
+
+
+def _allow(lam: Any, function: str, principal: str, source_arn: str) -> None:
+    """The function's resource policy lets ``principal`` invoke it for ``source_arn``."""
+    statement = "gearbox-" + hashlib.sha256(f"{principal} {source_arn}".encode()).hexdigest()[:16]
+    try:
+        lam.add_permission(
+            FunctionName=function,
+            StatementId=statement,
+            Action="lambda:InvokeFunction",
+            Principal=principal,
+            SourceArn=source_arn,
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceConflictException":
+            raise
