@@ -76,6 +76,9 @@ def problems(graph: Graph) -> list[Problem]:
 def dangling_references(graph: Graph) -> Iterator[Problem]:
     apps = set(graph.apps)
     for ref in graph.refs:
+        if ref.kind == "function" and ref.target_app == ref.app:
+            yield from _own_function(graph, ref)
+            continue
         where = f"app.ref_{ref.kind}({ref.target_app!r}, {ref.name!r})"
         if ref.target_app not in apps:
             text = f"no app named {ref.target_app!r} in the project ({', '.join(sorted(apps))})"
@@ -85,6 +88,17 @@ def dangling_references(graph: Graph) -> Iterator[Problem]:
             yield problem("dangling-reference", ref.origin, where, text)
     for function in graph.functions:
         yield from _foreign_uses(function.spec)
+
+
+def _own_function(graph: Graph, ref: RefSpec) -> Iterator[Problem]:
+    """A handler used as a value (or ``ref_function`` to the app itself) must be one of the
+    app's functions."""
+    if not graph.has(target_id(ref)):
+        text = (
+            f"function {ref.name!r} is not declared by app {ref.app!r} (decorate the handler "
+            "with this app, or use app.ref_function(other_app, name) for another app's)"
+        )
+        yield problem("dangling-reference", ref.origin, "function reference", text)
 
 
 def _foreign_uses(spec: FunctionSpec) -> Iterator[Problem]:
