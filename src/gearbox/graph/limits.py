@@ -75,9 +75,11 @@ def _range(
 
 
 def value_ranges(graph: Graph) -> Iterator[Problem]:
-    for resource in graph.resources:
-        if isinstance(resource.spec, QueueSpec):
-            yield from _queue_ranges(resource.spec)
+    queues = [r.spec for r in graph.resources if isinstance(r.spec, QueueSpec)]
+    derived = {q.dlq for q in queues if q.dlq is not None}
+    for queue in queues:
+        if queue not in derived:  # a DLQ's values come from its queue: reported there
+            yield from _queue_ranges(queue)
     for function in graph.functions:
         yield from _function_ranges(function.spec)
         for trigger in function.spec.triggers:

@@ -39,7 +39,7 @@ def load_project(path: str | Path) -> tuple[App, ...]:
     target = Path(path).resolve()
     root, module = locate(target)
     with _on_path(root), collect_apps() as apps:
-        _forget(root)
+        _forget(root, module)
         _import(module, root)
     if not apps:
         raise DeclarationError([f"{target}: module {module!r} creates no App(...)"])
@@ -103,12 +103,23 @@ def _under(file: str | None, root: Path) -> bool:
     return path.is_relative_to(root) and "site-packages" not in path.parts
 
 
-def _forget(root: Path) -> None:
-    """Drop the project's modules from ``sys.modules`` so importing runs them again."""
-    for name, module in list(sys.modules.items()):
+def _installed(file: str) -> bool:
+    path = Path(file).resolve()
+    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    return "site-packages" in path.parts or any(path.is_relative_to(p) for p in prefixes)
+
+
+def _forget(root: Path, module: str) -> None:
+    """Drop the project's modules from ``sys.modules`` so importing runs them again: those
+    under ``root``, and any non-installed module of the same top-level name (another
+    project loaded before, in the same process)."""
+    top = module.split(".", maxsplit=1)[0]
+    for name, loaded in list(sys.modules.items()):
         if name == "gearbox" or name.startswith("gearbox."):
             continue
-        if _under(getattr(module, "__file__", None), root):
+        file = getattr(loaded, "__file__", None)
+        same_name = name.split(".")[0] == top and file is not None and not _installed(file)
+        if same_name or _under(file, root):
             del sys.modules[name]
     importlib.invalidate_caches()
 

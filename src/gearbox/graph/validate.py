@@ -254,7 +254,14 @@ def name_clashes(graph: Graph) -> Iterator[Problem]:
         yield from _clashes(nodes, f"{kind} name")
     functions = [(f.physical, f.spec.origin, function_where(f.spec)) for f in graph.functions]
     yield from _clashes(functions, "function name")
-    yield from _clashes(_logical_ids(graph), "logical id")
+
+
+def logical_id_clashes(graph: Graph) -> Iterator[Problem]:
+    """Clashing logical ids, except where the physical names clash already (one report)."""
+    reported = {p.origin for p in name_clashes(graph)}
+    for found in _clashes(_logical_ids(graph), "logical id"):
+        if found.origin not in reported:
+            yield found
 
 
 def _logical_ids(graph: Graph) -> list[tuple[str, Origin, str]]:
@@ -319,6 +326,7 @@ RULES: tuple[Callable[[Graph], Iterable[Problem]], ...] = (
     fifo_triggers,
     fifo_subscriptions,
     name_clashes,
+    logical_id_clashes,
     streams,
     limits.value_ranges,
     limits.name_formats,
