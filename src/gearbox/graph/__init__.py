@@ -17,7 +17,7 @@ talks to AWS or to the local cloud.
 from gearbox.graph.build import build
 from gearbox.graph.load import load_project
 from gearbox.graph.model import Edge, Function, Graph, Resource
-from gearbox.graph.problems import Problem
+from gearbox.graph.problem import Problem
 from gearbox.graph.render import dot, mermaid, text
 from gearbox.graph.validate import problems, validate
 

@@ -34,7 +34,7 @@ from gearbox.app.specs import (
     StreamTrigger,
 )
 from gearbox.graph.model import Graph
-from gearbox.graph.problems import (
+from gearbox.graph.problem import (
     Problem,
     function_where,
     problem,

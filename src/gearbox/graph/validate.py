@@ -45,7 +45,7 @@ from gearbox.graph import limits
 from gearbox.graph.build import target_id, trigger_targets
 from gearbox.graph.model import Graph
 from gearbox.graph.names import logical_id
-from gearbox.graph.problems import (
+from gearbox.graph.problem import (
     Problem,
     function_where,
     problem,
