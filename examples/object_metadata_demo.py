@@ -81,7 +81,9 @@ def run(cloud: LocalCloud, out: Printer) -> int:
     clients = user_clients(cloud.endpoint_url, cloud.settings.region, {})
     place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
     feed = JournalFeed(cloud.endpoint_url, after=0)
-    out.info(f"== deploying {PROJECT.relative_to(Path.cwd()) if PROJECT.is_relative_to(Path.cwd()) else PROJECT}")
+    out.info(
+        f"== deploying {PROJECT.relative_to(Path.cwd()) if PROJECT.is_relative_to(Path.cwd()) else PROJECT}"
+    )
     session = DevSession(PROJECT, place, clients, out)
     started = time.monotonic()
     graph = session.up()
@@ -90,7 +92,9 @@ def run(cloud: LocalCloud, out: Printer) -> int:
     bucket = names["uploads"]
     out.info(f"== uploading {len(GOOD) + 1} sample files to s3://{bucket}/ ({BAD} is corrupt)")
     for name in (*GOOD, BAD):
-        clients("s3").put_object(Bucket=bucket, Key=f"samples/{name}", Body=(SAMPLES / name).read_bytes())
+        clients("s3").put_object(
+            Bucket=bucket, Key=f"samples/{name}", Body=(SAMPLES / name).read_bytes()
+        )
     out.info("== what happened, as the journal streams it")
     deadline = time.monotonic() + DEADLINE_SECONDS
     stop = threading.Event()
@@ -113,7 +117,9 @@ def run(cloud: LocalCloud, out: Printer) -> int:
 def report(clients: Any, names: dict[str, str], cloud: LocalCloud, out: Printer) -> None:
     rows = sorted(scan(clients, names["metadata"]), key=lambda r: r["key"])
     out.info(f"\n== metadata rows ({names['metadata']})")
-    out.info(table(rows, ["key", "size", "content_type", "width", "height", "pages", "lines", "sha256"]))
+    out.info(
+        table(rows, ["key", "size", "content_type", "width", "height", "pages", "lines", "sha256"])
+    )
     failures = scan(clients, names["failures"])
     out.info(f"\n== failures that went through the dead-letter queue ({names['failures']})")
     out.info(table(failures, ["object", "status", "attempts", "error_type", "reason"]))
@@ -121,15 +127,25 @@ def report(clients: Any, names: dict[str, str], cloud: LocalCloud, out: Printer)
     out.info(f"\n== process states ({names['processes']})")
     out.info(
         table(
-            [{**p, "steps": ",".join(sorted(p.get("steps", []))),
-              "completed": ",".join(sorted(p.get("completed", [])))} for p in processes],
+            [
+                {
+                    **p,
+                    "steps": ",".join(sorted(p.get("steps", []))),
+                    "completed": ",".join(sorted(p.get("completed", []))),
+                }
+                for p in processes
+            ],
             ["process_id", "status", "steps", "completed"],
         )
     )
     out.info("\n== where to look next")
-    out.info(f"   gearbox logs object-metadata-extract --state-dir {STATE}   # each invocation's log")
+    out.info(
+        f"   gearbox logs object-metadata-extract --state-dir {STATE}   # each invocation's log"
+    )
     out.info("   gearbox graph examples/object_metadata                # the event graph")
-    out.info("   gearbox dev examples/object_metadata                  # run it live, reload on edits")
+    out.info(
+        "   gearbox dev examples/object_metadata                  # run it live, reload on edits"
+    )
 
 
 if __name__ == "__main__":

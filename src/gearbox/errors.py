@@ -3,6 +3,7 @@
 ::
 
     GearboxError                 anything Gearbox reports to a user as one line, exit code 2
+    ├── DeclarationError         an app's declarations break a rule (one line per problem)
     ├── SettingsError            a setting has an unusable value
     └── StateDirError            the state directory cannot be used
         └── StateDirLocked       another ``gearbox up`` holds it
@@ -15,9 +16,24 @@ responses at the edge. Errors from libraries are translated at the boundary with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class GearboxError(Exception):
     """An error with a message fit to show a user on one line."""
+
+
+class DeclarationError(GearboxError):
+    """The project's declarations cannot be loaded or break a rule of the graph.
+
+    ``problems`` are ``gearbox.graph.validate.Problem`` values (empty when the project could
+    not even be loaded); the message has one line per problem, each naming file and line.
+    """
+
+    def __init__(self, lines: Sequence[str], problems: Sequence[object] = ()) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = tuple(lines)
+        self.problems = tuple(problems)
 
 
 class SettingsError(GearboxError):

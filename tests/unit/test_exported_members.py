@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import types
+
+import pytest
+
 import gearbox
+import gearbox.app
+import gearbox.graph
 
 
 def test_all_is_sorted_and_every_name_exists() -> None:
@@ -13,5 +19,25 @@ def test_all_is_sorted_and_every_name_exists() -> None:
 
 def test_public_names_are_exported() -> None:
     public = {name for name in vars(gearbox) if not name.startswith("_")}
-    modules = {"app", "clock", "errors", "settings", "local", "cli"}
+    modules = {"app", "clock", "errors", "settings", "local", "cli", "graph"}
     assert public - modules - {"annotations"} == set(gearbox.__all__) - {"__version__"}
+
+
+@pytest.mark.parametrize("package", [gearbox.app, gearbox.graph])
+def test_subpackage_all_is_sorted_and_lists_every_public_name(package: types.ModuleType) -> None:
+    exported = package.__all__
+    assert exported == sorted(exported)
+    for name in exported:
+        assert hasattr(package, name), name
+    public = {
+        name
+        for name, value in vars(package).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public - {"annotations"} == set(exported)
+
+
+def test_gearbox_app_exports_what_the_spec_names() -> None:
+    wanted = {"App", "Key", "Index", "S3Event", "SQSBatch", "SNSMessage", "DynamoDBRecord"}
+    wanted |= {"ProcessState", "invoke_async"}
+    assert wanted <= set(gearbox.app.__all__)

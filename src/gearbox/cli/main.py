@@ -121,11 +121,33 @@ def dev(path: Path, endpoint_url: str | None, port: int | None, state_dir: Path 
     )
 
 
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "dot", "mermaid"]),
+    default="text",
+    show_default=True,
+    help="Plain text, Graphviz dot, or a Mermaid flowchart.",
+)
+def graph(path: Path, fmt: str) -> None:
+    """Print the event graph of the project at PATH (a .py file, a package, or a folder whose
+    pyproject.toml has [tool.gearbox] app = "module")."""
+    from gearbox.graph import build, load_project, validate
+    from gearbox.graph.render import FORMATS
+
+    built = build(load_project(path))
+    validate(built)
+    click.echo(FORMATS[fmt](built), nl=False)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except GearboxError as exc:
-        Output().error(str(exc))
+        for line in str(exc).splitlines() or [""]:
+            Output().error(line)
         sys.exit(EXIT_USER_ERROR)
     except click.exceptions.Abort:
         sys.exit(130)
