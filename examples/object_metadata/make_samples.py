@@ -43,10 +43,12 @@ def pdf(pages: int) -> bytes:
     ]
     for i in range(pages):
         stream = f"BT /F1 24 Tf 72 720 Td (Page {i + 1} of {pages}) Tj ET".encode()
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode()
+        contents = first_page + 2 * i + 1
+        page = (
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {contents} 0 R >>"
         )
+        objects.append(page.encode())
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
