@@ -13,10 +13,8 @@ skipped with that reason until they exist.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import json
-import sys
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -28,7 +26,7 @@ from gearbox.clock import ManualClock
 from gearbox.local.cloud import LocalCloud
 from tests.conftest import CREDENTIALS, REGION
 from tests.functional.lambda_helpers import create_function
-from tests.unit.object_metadata_paths import SAMPLES, on_path
+from tests.unit.object_metadata_paths import SAMPLES, load
 from tests.waiting import wait_for
 
 HELPERS = ("S3Event", "SQSBatch", "ProcessState", "invoke_async")
@@ -119,17 +117,11 @@ def service(
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    on_path()
-    modules = {
-        name: importlib.import_module(f"handlers.{name}")
-        for name in ("aws", "extract", "dead_letter", "thumbnail", "index", "notify")
-    }
+    names = ("aws", "extract", "dead_letter", "thumbnail", "index", "notify")
+    modules = vars(load(*(f"handlers.{name}" for name in names)))
     modules["aws"].client.cache_clear()
     yield SimpleNamespace(s3=s3, sqs=sqs, ddb=ddb, jobs=jobs, dlq=dlq, tap=tap, **modules)
     modules["aws"].client.cache_clear()
-    for name in list(sys.modules):
-        if name == "handlers" or name.startswith("handlers."):
-            del sys.modules[name]
 
 
 def lambda_records(sqs: Any, url: str) -> list[dict[str, Any]]:

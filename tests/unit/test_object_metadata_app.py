@@ -6,13 +6,12 @@ Needs ``gearbox.app.App``; skipped with that reason until the declaration API is
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
 
 import gearbox.app
-from tests.unit.object_metadata_paths import on_path
+from tests.unit.object_metadata_paths import load
 
 pytestmark = pytest.mark.skipif(
     not hasattr(gearbox.app, "App"),
@@ -22,8 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def declared() -> Any:
-    on_path()
-    return importlib.import_module("app")
+    return load("app").app
 
 
 def functions(declared: Any) -> dict[str, Any]:

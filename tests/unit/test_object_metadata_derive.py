@@ -12,19 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.object_metadata_paths import SAMPLES, on_path
+from tests.unit.object_metadata_paths import SAMPLES, load
 
-on_path()
-
-from handlers.metadata import (  # noqa: E402
-    OCTET_STREAM,
-    CorruptObject,
-    ExtractionError,
-    Metadata,
-    content_type_of,
-    count_lines,
-    derive,
-)
+metadata = load("handlers.metadata").metadata
+OCTET_STREAM = metadata.OCTET_STREAM
+CorruptObject = metadata.CorruptObject
+ExtractionError = metadata.ExtractionError
+Metadata = metadata.Metadata
+content_type_of = metadata.content_type_of
+count_lines = metadata.count_lines
+derive = metadata.derive
 
 
 def chunks_of(path: Path, size: int = 100) -> Iterator[bytes]:

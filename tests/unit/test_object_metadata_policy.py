@@ -6,21 +6,21 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
+from tests.unit.object_metadata_paths import SAMPLES, load
 
-from tests.unit.object_metadata_paths import SAMPLES, on_path
-
-on_path()
-
-from handlers.failures import (  # noqa: E402
-    NO_RECORD,
-    backoff,
-    classify,
-    decide,
-    retries_of,
+modules = load(
+    "handlers.failures",
+    "handlers.metadata",
+    "handlers.plan",
+    "handlers.index",
+    "handlers.thumbnail",
+    "handlers.notify",
 )
-from handlers.metadata import CorruptObject  # noqa: E402
-from handlers.plan import STEP_FUNCTIONS, steps_for  # noqa: E402
+failures, plan = modules.failures, modules.plan
+NO_RECORD, backoff, classify = failures.NO_RECORD, failures.backoff, failures.classify
+decide, retries_of = failures.decide, failures.retries_of
+CorruptObject = modules.metadata.CorruptObject
+STEP_FUNCTIONS, steps_for = plan.STEP_FUNCTIONS, plan.steps_for
 
 
 class FakeClientError(Exception):
@@ -89,8 +89,7 @@ def test_images_get_a_thumbnail_every_object_is_indexed_and_announced() -> None:
 
 
 def test_index_terms() -> None:
-    from handlers.index import MAX_TERMS, index_terms
-
+    MAX_TERMS, index_terms = modules.index.MAX_TERMS, modules.index.index_terms
     assert index_terms("in/Photo-2024.JPG", "image/jpeg") == [
         "photo",
         "2024",
@@ -105,10 +104,9 @@ def test_index_terms() -> None:
 
 
 def test_thumbnail_keeps_the_aspect_ratio_within_the_bound() -> None:
-    pytest.importorskip("PIL")
-    from handlers.thumbnail import thumbnail_png
     from PIL import Image
 
+    thumbnail_png = modules.thumbnail.thumbnail_png
     png, width, height = thumbnail_png((SAMPLES / "photo.jpg").read_bytes(), max_side=40)
     assert (width, height) == (40, 30)
     with Image.open(io.BytesIO(png)) as image:
@@ -116,8 +114,7 @@ def test_thumbnail_keeps_the_aspect_ratio_within_the_bound() -> None:
 
 
 def test_notification_body_and_filterable_attributes() -> None:
-    from handlers.notify import notification
-
+    notification = modules.notify.notification
     body, attributes = notification(
         {"bucket": "b", "key": "k.png", "content_type": "image/png", "size": 3, "x": 1}
     )
