@@ -10,7 +10,9 @@ reported in ``batchItemFailures``, its attempt is recorded in the failures table
 (``handlers.failures.classify``) and it is made visible again after a short backoff rather
 than the queue's whole visibility timeout. After the queue's ``max_receive_count`` receives
 SQS moves it to the dead-letter queue (``handlers.dead_letter``). A message that succeeds
-after failing marks its failure row ``RECOVERED``.
+after failing marks its failure row ``RECOVERED``. Re-describing an object is idempotent for
+the metadata row; a retried message starts a new process (the old one stays ``RUNNING`` with
+the steps it had). S3 puts one record in each message, so a message is one object in practice.
 
 Environment: ``TABLE_NAME`` (metadata), ``PROCESSES_TABLE``, ``FAILURES_TABLE``,
 ``JOBS_QUEUE_URL`` and the step functions' names (``handlers.plan.STEP_FUNCTIONS``).
