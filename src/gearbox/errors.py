@@ -5,8 +5,9 @@
     GearboxError                 anything Gearbox reports to a user as one line, exit code 2
     ├── DeclarationError         an app's declarations break a rule (one line per problem)
     ├── SettingsError            a setting has an unusable value
-    └── StateDirError            the state directory cannot be used
-        └── StateDirLocked       another ``gearbox up`` holds it
+    ├── StateDirError            the state directory cannot be used
+    │   └── StateDirLocked       another ``gearbox up`` holds it
+    └── ScaffoldError            ``gearbox new`` cannot write the service it was asked for
 
 Errors that AWS clients see (SQS's ``QueueDoesNotExist`` and the like) are not exceptions of
 this tree: they are ``gearbox.local.sqs.errors.SqsError`` values, turned into AWS-shaped
@@ -46,3 +47,7 @@ class StateDirError(GearboxError):
 
 class StateDirLocked(StateDirError):
     """Another running ``gearbox up`` owns the state directory."""
+
+
+class ScaffoldError(GearboxError):
+    """``gearbox new`` was given a bad name or a folder that already exists."""

@@ -142,6 +142,25 @@ def graph(path: Path, fmt: str) -> None:
     click.echo(FORMATS[fmt](built), nl=False)
 
 
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path(),
+    help="Where to create the NAME folder [default: here].",
+)
+def new(name: str, parent: Path) -> None:
+    """Create a new service NAME from Gearbox's template (async, DLQs, one role per function)."""
+    from gearbox.scaffold import write_service
+
+    out = Output()
+    for path in write_service(name, parent):
+        out.info(f"created {path}")
+    out.info(f"next: cd {parent / name} && python -m pytest, then gearbox dev")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
