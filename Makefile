@@ -22,7 +22,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/python examples/hello_queue.py
+	$(BIN)/python examples/object_metadata_demo.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/sqs.py

@@ -18,6 +18,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from gearbox.app import ProcessState
 from gearbox.cli.dev import user_clients
 from gearbox.dev.session import DevSession
 from gearbox.dev.stream import JournalFeed, line
@@ -81,9 +82,8 @@ def run(cloud: LocalCloud, out: Printer) -> int:
     clients = user_clients(cloud.endpoint_url, cloud.settings.region, {})
     place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
     feed = JournalFeed(cloud.endpoint_url, after=0)
-    out.info(
-        f"== deploying {PROJECT.relative_to(Path.cwd()) if PROJECT.is_relative_to(Path.cwd()) else PROJECT}"
-    )
+    shown = PROJECT.relative_to(Path.cwd()) if PROJECT.is_relative_to(Path.cwd()) else PROJECT
+    out.info(f"== deploying {shown}")
     session = DevSession(PROJECT, place, clients, out)
     started = time.monotonic()
     graph = session.up()
@@ -123,21 +123,21 @@ def report(clients: Any, names: dict[str, str], cloud: LocalCloud, out: Printer)
     failures = scan(clients, names["failures"])
     out.info(f"\n== failures that went through the dead-letter queue ({names['failures']})")
     out.info(table(failures, ["object", "status", "attempts", "error_type", "reason"]))
-    processes = sorted(scan(clients, names["processes"]), key=lambda p: str(p.get("started_at")))
+    state = ProcessState(clients("dynamodb"), names["processes"])
+    views = [state.get(p["process_id"]) for p in scan(clients, names["processes"])]
     out.info(f"\n== process states ({names['processes']})")
-    out.info(
-        table(
-            [
-                {
-                    **p,
-                    "steps": ",".join(sorted(p.get("steps", []))),
-                    "completed": ",".join(sorted(p.get("completed", []))),
-                }
-                for p in processes
-            ],
-            ["process_id", "status", "steps", "completed"],
-        )
-    )
+    rows = [
+        {
+            "object": (v.get("input") or {}).get("key", ""),
+            "status": v["status"],
+            "completed": ",".join(v["completed"]),
+            "failed": ",".join(v["failed"]),
+            "created_at": v["created_at"],
+            "finished_at": v["finished_at"],
+        }
+        for v in sorted(views, key=lambda v: str((v.get("input") or {}).get("key")))
+    ]
+    out.info(table(rows, ["object", "status", "completed", "failed", "created_at", "finished_at"]))
     out.info("\n== where to look next")
     out.info(
         f"   gearbox logs object-metadata-extract --state-dir {STATE}   # each invocation's log"

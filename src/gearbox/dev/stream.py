@@ -38,8 +38,11 @@ def line(entry: dict[str, Any]) -> str:
 
 def _invocation(entry: dict[str, Any]) -> str:
     parts = [str(entry["function"]), f"<- {entry['trigger']}"]
-    if entry.get("attempt", 1) > 1:
-        parts.append(f"retry {entry['attempt'] - 1}")
+    attempt = int(entry.get("attempt", 1))
+    if attempt > 1:  # an SQS message's receive count, or an async event's attempt
+        parts.append(
+            f"receive {attempt}" if entry["trigger"].startswith("sqs:") else f"retry {attempt - 1}"
+        )
     outcome = entry["outcome"]
     if outcome == "throttled":
         parts.append("THROTTLED (will be retried)")
@@ -48,6 +51,8 @@ def _invocation(entry: dict[str, Any]) -> str:
     parts += [start, f"{entry['duration_ms']:.1f} ms"]
     if outcome == "ok":
         parts.append("ok")
+    elif outcome == "partial":
+        parts.append(f"PARTIAL: {entry['failed_items']} item(s) failed, will return")
     else:
         parts.append(f"ERROR {entry.get('error_type', '')}: {entry.get('error_message', '')}")
     return "  ".join(parts)

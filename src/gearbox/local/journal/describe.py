@@ -31,7 +31,25 @@ def invocation(invocation: Invocation, result: InvokeResult) -> dict[str, Any]:
     if result.function_error is not None:
         detail["error_type"] = result.error_type or "Unhandled"
         detail["error_message"] = _error_message(result.payload)
+    elif invocation.trigger.startswith(("sqs:", "dynamodb:")):
+        failed = _batch_item_failures(result.payload)
+        if failed:
+            detail["outcome"] = "partial"
+            detail["failed_items"] = failed
     return detail
+
+
+def _batch_item_failures(payload: bytes) -> int:
+    """How many items the response reports in ``batchItemFailures`` (a poller applies them
+    only with ReportBatchItemFailures; the journal just shows what the function said)."""
+    if b"batchItemFailures" not in payload:
+        return 0
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return 0
+    failures = body.get("batchItemFailures") if isinstance(body, dict) else None
+    return len(failures) if isinstance(failures, list) else 0
 
 
 def throttled(invocation: Invocation) -> dict[str, Any]:
