@@ -80,3 +80,38 @@ def test_gearboxignore_patterns_are_left_out(tmp_path: Path) -> None:
 def test_missing_requirement_names_it(tmp_path: Path) -> None:
     with pytest.raises(MissingRequirement, match="no-such-dist"):
         build_package(project(tmp_path), ["no_such_dist"])
+
+
+def test_a_handler_package_holds_only_what_its_module_imports(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "handlers" / "work.py").write_text(
+        "import json\nfrom handlers import common\nfrom . import util as u\n"
+        "import shared.deep.mod\n"
+    )
+    (root / "handlers" / "common.py").write_text("from .util import helper\n")
+    (root / "handlers" / "util.py").write_text("def helper():\n    return 1\n")
+    (root / "handlers" / "other.py").write_text("import os\n")
+    (root / "shared" / "deep").mkdir(parents=True)
+    (root / "shared" / "__init__.py").write_text("")
+    (root / "shared" / "deep" / "__init__.py").write_text("")
+    (root / "shared" / "deep" / "mod.py").write_text("X = 1\n")
+    (root / "shared" / "unused.py").write_text("")
+    listed = names(build_package(root, handler_module="handlers.work").zip_bytes)
+    project_part = [n for n in listed if not n.startswith("gearbox/")]
+    assert project_part == [
+        "handlers/__init__.py",
+        "handlers/common.py",
+        "handlers/util.py",
+        "handlers/work.py",
+        "shared/__init__.py",
+        "shared/deep/__init__.py",
+        "shared/deep/mod.py",
+    ]
+
+
+def test_files_beside_an_imported_module_come_along(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "handlers" / "prompt.txt").write_text("hello")
+    listed = names(build_package(root, handler_module="handlers.work").zip_bytes)
+    assert "handlers/prompt.txt" in listed
+    assert "data.json" not in listed  # beside app.py, which the handler does not import

@@ -117,7 +117,11 @@ def dev(path: Path, endpoint_url: str | None, port: int | None, state_dir: Path 
 
     settings = resolve_settings(os.environ, port=port, state_dir=state_dir)
     run_dev(
-        Output(), path, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"), settings, os.environ
+        Output(),
+        path,
+        endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        settings,
+        os.environ,
     )
 
 

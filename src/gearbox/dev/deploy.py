@@ -36,7 +36,10 @@ def code_root(spec: FunctionSpec) -> Path:
 def packages(graph: Graph) -> dict[str, Package]:
     """Each function's package, by physical name."""
     return {
-        f.physical: build_package(code_root(f.spec), f.spec.requirements) for f in graph.functions
+        f.physical: build_package(
+            code_root(f.spec), f.spec.requirements, handler_module=f.spec.module
+        )
+        for f in graph.functions
     }
 
 

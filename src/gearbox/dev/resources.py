@@ -119,7 +119,13 @@ def _table(spec: TableSpec, dynamodb: Any, place: Place) -> list[str]:
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             raise
-        return [f"table {name} exists; left as it is (key or index changes need a new table)"]
+        current = dynamodb.describe_table(TableName=name)["Table"]
+        if current["KeySchema"] != request["KeySchema"]:
+            return [
+                f"table {name} exists with other keys; left as it is (changing keys needs a "
+                "new table: delete it to start again)"
+            ]
+        return []
     if spec.ttl_attribute:
         dynamodb.update_time_to_live(
             TableName=name,

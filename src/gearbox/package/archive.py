@@ -35,16 +35,25 @@ class Package:
 
 
 def build_package(
-    root: Path, requirement_names: Sequence[str] = (), exclude: Sequence[str] = ()
+    root: Path,
+    requirement_names: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    handler_module: str | None = None,
 ) -> Package:
-    """The package of a function whose code lives under ``root``."""
+    """The package of a function whose code lives under ``root``: the files its handler
+    module needs when ``handler_module`` is given, else every project file."""
     entries: dict[str, Path] = {}
     for name, path in _gearbox_app_files():
         entries[name] = path
     for dist in requirements.distributions(requirement_names):
         for name, path in requirements.distribution_files(dist):
             entries.setdefault(name, path)
-    for name, path in sources.project_files(root, exclude):
+    files = (
+        sources.project_files(root, exclude)
+        if handler_module is None
+        else sources.handler_files(root, handler_module, exclude)
+    )
+    for name, path in files:
         entries[name] = path  # the project's own files win over a dependency's
     return _zip(sorted(entries.items()))
 

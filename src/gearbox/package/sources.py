@@ -7,6 +7,10 @@ folder's name leaves out all of it): one per line in a ``.gearboxignore`` file a
 (``#`` starts a comment), or through ``exclude``. Sizes stay small because dependencies
 come only from the function's own declared requirements, never from the whole environment.
 
+``handler_files`` narrows that to what one handler imports, so each function's package
+holds its own code and not its neighbours' (and a change to one handler changes only its
+function's package).
+
 Differs from SAM: ``sam build`` copies the ``CodeUri`` folder whole; Gearbox packages the
 project root with these exclusions, so handlers may import the project's shared modules.
 """
@@ -17,6 +21,8 @@ import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from gearbox.package import imports
 
 SKIPPED_DIRS = frozenset(
     {
@@ -55,6 +61,24 @@ def project_files(root: Path, exclude: Sequence[str] = ()) -> Iterator[tuple[str
                 continue
             found.append((relative, path))
     yield from sorted(found)
+
+
+def handler_files(
+    root: Path, module: str, exclude: Sequence[str] = ()
+) -> Iterator[tuple[str, Path]]:
+    """The files a handler needs: the project modules it imports (``imports``) and the
+    other files beside them (data a module reads from its own folder), sorted."""
+    modules = imports.module_files(root, module)
+    folders = {path.parent for path in modules}
+    wanted = modules | {
+        path
+        for folder in folders
+        for path in folder.iterdir()
+        if path.is_file() and path.suffix != ".py"
+    }
+    for name, path in project_files(root, exclude):
+        if path in wanted:
+            yield name, path
 
 
 def ignore_file_patterns(root: Path) -> list[str]:
