@@ -51,7 +51,9 @@ def build(running: Running) -> tuple[Any, str]:
         KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
     )
-    queue = sqs.create_queue(QueueName="uploads-events", Attributes={"VisibilityTimeout": "1"})
+    # Visibility well above the function's timeout plus a cold start on a busy machine, so a
+    # slow first attempt is not received a second time while it still runs.
+    queue = sqs.create_queue(QueueName="uploads-events", Attributes={"VisibilityTimeout": "4"})
     queue_arn = "arn:aws:sqs:us-east-1:123456789012:uploads-events"
     s3.create_bucket(Bucket="uploads")
     s3.put_bucket_notification_configuration(
@@ -61,7 +63,7 @@ def build(running: Running) -> tuple[Any, str]:
         },
     )
     create_function(
-        lam, "extract", EXTRACT, Timeout=1, Environment={"Variables": {"TABLE_NAME": "metadata"}}
+        lam, "extract", EXTRACT, Timeout=2, Environment={"Variables": {"TABLE_NAME": "metadata"}}
     )
     lam.create_event_source_mapping(FunctionName="extract", EventSourceArn=queue_arn, BatchSize=1)
     return ddb, queue["QueueUrl"]
