@@ -4,6 +4,7 @@
 
     GearboxError                 anything Gearbox reports to a user as one line, exit code 2
     ├── SettingsError            a setting has an unusable value
+    ├── PolicyError              a handler cannot be analysed for its IAM policy
     └── StateDirError            the state directory cannot be used
         └── StateDirLocked       another ``gearbox up`` holds it
 
@@ -30,3 +31,8 @@ class StateDirError(GearboxError):
 
 class StateDirLocked(StateDirError):
     """Another running ``gearbox up`` owns the state directory."""
+
+
+class PolicyError(GearboxError):
+    """A handler cannot be analysed (no such file or function, code that does not parse), or
+    a hand-written policy declaration is malformed."""
