@@ -34,13 +34,14 @@ under a condition is in the policy whether or not it happens at run time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from gearbox.errors import PolicyError
 from gearbox.policy.interpreter import Frame, Interpreter
 from gearbox.policy.model import Analysis, BlindSpot, Call
 from gearbox.policy.modules import module_name_for, project_roots
-from gearbox.policy.values import UNKNOWN, Function
+from gearbox.policy.values import UNKNOWN, Function, Value
 
 
 def analyze_handler(file: Path, function: str, display_root: Path | None = None) -> Analysis:
@@ -64,11 +65,11 @@ def analyze_handler(file: Path, function: str, display_root: Path | None = None)
     )
 
 
-def _find(interpreter: Interpreter, scope: dict[str, object], dotted: str) -> Function | None:
+def _find(interpreter: Interpreter, scope: Mapping[str, Value], dotted: str) -> Function | None:
     first, _, rest = dotted.partition(".")
     value = scope.get(first)
     if rest and value is not None:
-        value = interpreter.attribute(value, rest)  # type: ignore[arg-type]
+        value = interpreter.attribute(value, rest)
     return value if isinstance(value, Function) else None
 
 

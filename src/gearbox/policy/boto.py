@@ -15,7 +15,7 @@ of the service.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from botocore import xform_name
@@ -74,47 +74,56 @@ TRANSFERS: dict[str, tuple[str, ...]] = {
     "copy": ("CopySource", "Bucket", "Key"),
 }
 
-SUGGEST = "declare what it needs with extra_permissions=(Permission(actions=(...), resources=(...)),)"
+
+def suggest(service: str | None) -> str:
+    """The ``extra_permissions=`` declaration to write for a blind spot."""
+    action = f"{botomodels.iam_prefix(service)}:<Action>" if service else "<service>:<Action>"
+    return (
+        f'declare it: extra_permissions=(Permission(actions=("{action}",), '
+        "resources=(<declared resource or ARN>,)),)"
+    )
+
+
+SESSION_ATTRIBUTES: dict[str, Value] = {
+    "client": Boto3Factory("client"),
+    "create_client": Boto3Factory("client"),
+    "resource": Boto3Factory("resource"),
+}
 
 
 def attribute(owner: Value, name: str, rec: Recorder) -> Value:
     """``owner.name`` for a boto3 object; ``UNKNOWN`` when it means nothing to IAM."""
+    result: Value = UNKNOWN
     if isinstance(owner, Boto3Module):
-        return MODULE_ATTRIBUTES.get((owner.name, name), UNKNOWN)
-    if isinstance(owner, Session):
-        if name in ("client", "create_client"):
-            return Boto3Factory("client")
-        if name == "resource":
-            return Boto3Factory("resource")
-        return UNKNOWN
-    if isinstance(owner, Method) and owner.name == "meta" and isinstance(owner.owner, Resource):
-        return Client(owner.owner.service) if name == "client" else UNKNOWN
-    if isinstance(owner, Resource):
-        return _resource_attribute(owner, name, rec)
-    if isinstance(owner, Client | Collection | Paginator | Waiter | Response):
-        return Method(owner, name)
-    return UNKNOWN
+        result = MODULE_ATTRIBUTES.get((owner.name, name), UNKNOWN)
+    elif isinstance(owner, Session):
+        result = SESSION_ATTRIBUTES.get(name, UNKNOWN)
+    elif isinstance(owner, Method) and owner.name == "meta" and isinstance(owner.owner, Resource):
+        result = Client(owner.owner.service) if name == "client" else UNKNOWN
+    elif isinstance(owner, Resource):
+        result = _resource_attribute(owner, name, rec)
+    elif isinstance(owner, Client | Collection | Paginator | Waiter | Response):
+        result = Method(owner, name)
+    return result
 
 
 def _resource_attribute(owner: Resource, name: str, rec: Recorder) -> Value:
     model = botomodels.resource_model(owner.service, owner.type_name)
     if model is None:
         return UNKNOWN
-    if name == "meta":
-        return Method(owner, "meta")
-    for ident in model.identifiers:
-        if xform_name(ident) == name:
-            return owner.identifier(ident)
-    found = model.find("has", name)
-    if found is not None:
-        return ResourceFactory(owner, found[0])
-    found = model.find("hasMany", name)
-    if found is not None:
-        return Collection(owner, found[0])
-    if name in model.shape_members:
+    identifiers = {xform_name(i): i for i in model.identifiers}
+    has, has_many = model.find("has", name), model.find("hasMany", name)
+    result: Value = Method(owner, name)
+    if name in identifiers:
+        result = owner.identifier(identifiers[name])
+    elif has is not None:
+        result = ResourceFactory(owner, has[0])
+    elif has_many is not None:
+        result = Collection(owner, has_many[0])
+    elif name in model.shape_members:
         _record_request(owner, model.section("load").get("request", {}), {}, rec)
-        return UNKNOWN
-    return Method(owner, name)
+        result = UNKNOWN
+    return result
 
 
 def call(callee: Value, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
@@ -124,20 +133,23 @@ def call(callee: Value, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
     if isinstance(callee, ResourceFactory):
         return _sub_resource(callee, args, kwargs)
     if isinstance(callee, Method):
-        owner = callee.owner
-        if isinstance(owner, Client):
-            return _client_method(owner, callee.name, args, kwargs, rec)
-        if isinstance(owner, Resource):
-            return _resource_method(owner, callee.name, args, kwargs, rec)
-        if isinstance(owner, Collection):
-            return _collection_method(owner, callee.name, kwargs, rec)
-        if isinstance(owner, Paginator) and callee.name == "paginate":
-            rec.record(owner.service, owner.operation, kwargs)
-        if isinstance(owner, Waiter) and callee.name == "wait":
-            rec.record(owner.service, owner.operation, kwargs)
-        if isinstance(owner, Response) and callee.name == "get" and args:
-            return subscript(owner, args[0])
+        return _method(callee.owner, callee.name, args, kwargs, rec)
     return UNKNOWN
+
+
+def _method(owner: Value, name: str, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
+    result: Value = UNKNOWN
+    if isinstance(owner, Client):
+        result = _client_method(owner, name, args, kwargs, rec)
+    elif isinstance(owner, Resource):
+        result = _resource_method(owner, name, args, kwargs, rec)
+    elif isinstance(owner, Collection):
+        result = _collection_method(owner, name, kwargs, rec)
+    elif isinstance(owner, Paginator | Waiter) and name in ("paginate", "wait"):
+        rec.record(owner.service, owner.operation, kwargs)
+    elif isinstance(owner, Response) and name == "get" and args:
+        result = subscript(owner, args[0])
+    return result
 
 
 def subscript(owner: Value, key: Value) -> Value:
@@ -161,20 +173,18 @@ def _literal(value: Value | None) -> str | None:
 def _factory(factory: Boto3Factory, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
     if factory.kind == "session":
         return Session()
-    raw = args[0] if args else kwargs.get("service_name", UNKNOWN)
-    service = _literal(raw)
+    service = _literal(args[0] if args else kwargs.get("service_name", UNKNOWN))
+    problem = None
     if service is None:
-        rec.blind(f"boto3.{factory.kind}() with a service name that is not a constant", SUGGEST)
+        problem = f"boto3.{factory.kind}() with a service name that is not a constant"
+    elif factory.kind == "client" and service not in botomodels.available_services():
+        problem = f"boto3.client({service!r}): botocore has no such service"
+    elif factory.kind == "resource" and not botomodels.has_resources(service):
+        problem = f"boto3.resource({service!r}): boto3 has no resource model for it"
+    if problem is not None or service is None:
+        rec.blind(problem or "", suggest(None))
         return UNKNOWN
-    if factory.kind == "client":
-        if service not in botomodels.available_services():
-            rec.blind(f"boto3.client({service!r}): botocore has no such service", SUGGEST)
-            return UNKNOWN
-        return Client(service)
-    if not botomodels.has_resources(service):
-        rec.blind(f"boto3.resource({service!r}): boto3 has no resource model for it", SUGGEST)
-        return UNKNOWN
-    return Resource(service, "")
+    return Client(service) if factory.kind == "client" else Resource(service, "")
 
 
 def _sub_resource(factory: ResourceFactory, args: Args, kwargs: Kwargs) -> Value:
@@ -201,39 +211,59 @@ def _merge(positional: tuple[str, ...], args: Args, kwargs: Kwargs) -> dict[str,
     return params
 
 
-def _client_method(
-    client: Client, name: str, args: Args, kwargs: Kwargs, rec: Recorder
-) -> Value:
+def _presigned_url(client: Client, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
+    method = _literal(args[0] if args else kwargs.get("ClientMethod"))
+    operation = botomodels.operation_for_method(client.service, method or "")
+    params = kwargs.get("Params", args[1] if len(args) > 1 else UNKNOWN)
+    if operation is None:
+        rec.blind(
+            "generate_presigned_url for a method that is not a constant", suggest(client.service)
+        )
+    else:
+        rec.record(client.service, operation, params.items if isinstance(params, DictValue) else {})
+    return UNKNOWN
+
+
+def _presigned_post(client: Client, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
+    rec.record(client.service, "PutObject", _merge(("Bucket", "Key"), args, kwargs))
+    return UNKNOWN
+
+
+def _make_api_call(client: Client, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
+    operation = _literal(args[0] if args else UNKNOWN)
+    params = args[1] if len(args) > 1 else UNKNOWN
+    if operation is None:
+        rec.blind(
+            "client._make_api_call with an operation that is not a constant",
+            suggest(client.service),
+        )
+    else:
+        rec.record(client.service, operation, params.items if isinstance(params, DictValue) else {})
+    return UNKNOWN
+
+
+SpecialMethod = Callable[[Client, Args, Kwargs, Recorder], Value]
+SPECIAL_METHODS: dict[str, SpecialMethod] = {
+    "generate_presigned_url": _presigned_url,
+    "_make_api_call": _make_api_call,
+}
+
+
+def _client_method(client: Client, name: str, args: Args, kwargs: Kwargs, rec: Recorder) -> Value:
     service = client.service
-    if name == "get_paginator" or name == "get_waiter":
+    if name in ("get_paginator", "get_waiter"):
         return _paginator_or_waiter(client, name, args, kwargs, rec)
-    if name == "generate_presigned_url":
-        method = _literal(args[0] if args else kwargs.get("ClientMethod"))
-        operation = botomodels.operation_for_method(service, method or "")
-        params = kwargs.get("Params", args[1] if len(args) > 1 else UNKNOWN)
-        if operation is None:
-            rec.blind("generate_presigned_url for a method that is not a constant", SUGGEST)
-        else:
-            rec.record(service, operation, params.items if isinstance(params, DictValue) else {})
-        return UNKNOWN
-    if name == "generate_presigned_post" and service == "s3":
-        rec.record(service, "PutObject", _merge(("Bucket", "Key"), args, kwargs))
-        return UNKNOWN
+    if name in SPECIAL_METHODS:
+        return SPECIAL_METHODS[name](client, args, kwargs, rec)
+    if service == "s3" and name == "generate_presigned_post":
+        return _presigned_post(client, args, kwargs, rec)
     if service == "s3" and name in TRANSFERS:
         rec.record(service, name, _merge(TRANSFERS[name], args, kwargs))
-        return UNKNOWN
-    if name == "_make_api_call":
-        operation = _literal(args[0] if args else UNKNOWN)
-        params = args[1] if len(args) > 1 else UNKNOWN
-        if operation is None:
-            rec.blind("client._make_api_call with an operation that is not a constant", SUGGEST)
-        else:
-            rec.record(service, operation, params.items if isinstance(params, DictValue) else {})
         return UNKNOWN
     operation = botomodels.operation_for_method(service, name)
     if operation is None:
         if name not in NON_OPERATIONS:
-            rec.blind(f"{service} client has no operation {name!r}", SUGGEST)
+            rec.blind(f"{service} client has no operation {name!r}", suggest(service))
         return UNKNOWN
     rec.record(service, operation, kwargs)
     return Response(service, operation, tuple(sorted(kwargs.items())))
@@ -248,12 +278,17 @@ def _paginator_or_waiter(
         operation = botomodels.operation_for_method(client.service, literal or "")
         if operation is not None:
             return Paginator(client.service, operation)
-        rec.blind(f"{client.service} paginator whose operation is not a constant", SUGGEST)
+        rec.blind(
+            f"{client.service} paginator whose operation is not a constant", suggest(client.service)
+        )
         return UNKNOWN
     operation = botomodels.waiters(client.service).get(literal or "")
     if operation is not None:
         return Waiter(client.service, operation)
-    rec.blind(f"{client.service} waiter whose name is not a constant or not known", SUGGEST)
+    rec.blind(
+        f"{client.service} waiter whose name is not a constant or not known",
+        suggest(client.service),
+    )
     return UNKNOWN
 
 
@@ -291,29 +326,25 @@ def _resource_method(
         return UNKNOWN
     if owner.service == "s3" and owner.type_name in RESOURCE_TRANSFERS and name in TRANSFERS:
         return _resource_transfer(owner, name, args, kwargs, rec)
-    if owner.service == "dynamodb" and owner.type_name == "Table" and name == "batch_writer":
+    if (owner.service, owner.type_name, name) == ("dynamodb", "Table", "batch_writer"):
         rec.record("dynamodb", "BatchWriteItem", {"TableName": owner.identifier("Name")})
         return UNKNOWN
+    action = model.find("actions", name)
+    waiter = model.find("waiters", name.removeprefix("wait_until_"))
     if name in ("load", "reload"):
         _record_request(owner, model.section("load").get("request", {}), {}, rec)
-        return UNKNOWN
-    found = model.find("actions", name)
-    if found is not None:
-        _record_request(owner, found[1]["request"], kwargs, rec)
-        return UNKNOWN
-    if name.startswith("wait_until_"):
-        waiter = model.find("waiters", name.removeprefix("wait_until_"))
-        if waiter is not None:
-            return _resource_wait(owner, waiter[1], kwargs, rec)
-    if owner.type_name == "":
-        return UNKNOWN
-    rec.blind(f"{owner.service} {owner.type_name} has no action {name!r}", SUGGEST)
+    elif action is not None:
+        _record_request(owner, action[1]["request"], kwargs, rec)
+    elif waiter is not None and name.startswith("wait_until_"):
+        _resource_wait(owner, waiter[1], kwargs, rec)
+    elif owner.type_name:
+        rec.blind(
+            f"{owner.service} {owner.type_name} has no action {name!r}", suggest(owner.service)
+        )
     return UNKNOWN
 
 
-def _resource_wait(
-    owner: Resource, spec: dict[str, Any], kwargs: Kwargs, rec: Recorder
-) -> Value:
+def _resource_wait(owner: Resource, spec: dict[str, Any], kwargs: Kwargs, rec: Recorder) -> Value:
     operation = botomodels.waiter_by_model_name(owner.service, spec["waiterName"])
     if operation is not None:
         _record_request(owner, {"operation": operation, **spec}, kwargs, rec)
@@ -326,9 +357,7 @@ def _resource_transfer(
     fixed = RESOURCE_TRANSFERS[owner.type_name]
     positional = tuple(p for p in TRANSFERS[name] if p not in fixed)
     params = _merge(positional, args, kwargs)
-    params["Bucket"] = owner.identifier(
-        "BucketName" if owner.type_name != "Bucket" else "Name"
-    )
+    params["Bucket"] = owner.identifier("BucketName" if owner.type_name != "Bucket" else "Name")
     if "Key" in fixed:
         params["Key"] = owner.identifier("Key")
     rec.record("s3", name, params)

@@ -37,6 +37,7 @@ from gearbox.policy.values import (
     ExternalModule,
     Function,
     Instance,
+    ListValue,
     Method,
     ModuleRef,
     Resource,
@@ -47,20 +48,33 @@ from gearbox.policy.values import (
     as_params,
 )
 
-AWS_MODULES = {"boto3": Boto3Module("boto3"), "boto3.session": Boto3Module("boto3.session"),
-               "botocore": Boto3Module("botocore"),
-               "botocore.session": Boto3Module("botocore.session")}
+AWS_MODULES = {
+    "boto3": Boto3Module("boto3"),
+    "boto3.session": Boto3Module("boto3.session"),
+    "botocore": Boto3Module("botocore"),
+    "botocore.session": Boto3Module("botocore.session"),
+}
 
 # Libraries that call AWS on the code's behalf; what they call is not analysed.
 AWS_WRAPPERS = frozenset(
-    {"awswrangler", "aws_lambda_powertools", "pynamodb", "smart_open", "s3fs", "boto",
-     "aioboto3", "aiobotocore", "s3transfer", "dynamodb_json"}
+    {
+        "awswrangler",
+        "aws_lambda_powertools",
+        "pynamodb",
+        "smart_open",
+        "s3fs",
+        "boto",
+        "aioboto3",
+        "aiobotocore",
+        "s3transfer",
+        "dynamodb_json",
+    }
 )
 
 BUILTINS: dict[str, Value] = {"getattr": Builtin("getattr"), "dict": Builtin("dict")}
 STR_SAME = frozenset({"strip", "rstrip", "lstrip"})
 MAX_DEPTH = 40
-SUGGEST = boto.SUGGEST
+SUGGEST = boto.suggest(None)
 AWS_OBJECTS = (Client, Resource, Session, Collection)
 
 
@@ -136,7 +150,7 @@ class Interpreter:
             return AWS_MODULES[name]
         if self.load_module(name) is not None:
             return ModuleRef(name)
-        if name.split(".")[0] in AWS_WRAPPERS:
+        if name.split(".", maxsplit=1)[0] in AWS_WRAPPERS:
             self.blind(f"imports {name}, which calls AWS in ways not analysed", SUGGEST)
         return ExternalModule(name)
 
@@ -243,6 +257,8 @@ class Interpreter:
     _stmt_AsyncFor = _stmt_For
 
     def _item(self, iterable: Value) -> Value:
+        if isinstance(iterable, ListValue) and iterable.items:
+            return Several(iterable.items) if len(iterable.items) > 1 else iterable.items[0]
         return boto.item_of(iterable) if isinstance(iterable, Collection) else UNKNOWN
 
     def bind(self, name: str, value: Value) -> None:
@@ -262,8 +278,9 @@ class Interpreter:
             if isinstance(owner, DictValue) and isinstance(key, Text) and key.value:
                 owner.items[key.value] = value
         elif isinstance(target, ast.Tuple | ast.List):
-            for element in target.elts:
-                self.assign(element, UNKNOWN)
+            items = value.items if isinstance(value, ListValue) else ()
+            for index, element in enumerate(target.elts):
+                self.assign(element, items[index] if index < len(items) else UNKNOWN)
 
     # -- expressions -----------------------------------------------------------------------
 
@@ -327,9 +344,17 @@ class Interpreter:
                     result.items.update(value.items)
                 continue
             key = self.eval(key_node)
-            if isinstance(key, Text) and key.value is not None:
-                result.items[key.value] = value
+            if isinstance(key, Text):
+                result.keys.append(key)
+                if key.value is not None:
+                    result.items[key.value] = value
         return result
+
+    def _sequence(self, node: ast.List | ast.Tuple) -> Value:
+        return ListValue(tuple(self.eval(element) for element in node.elts))
+
+    _expr_List = _sequence
+    _expr_Tuple = _sequence
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> Value:
         for generator in node.generators:
@@ -354,20 +379,21 @@ class Interpreter:
         return self.attribute(self.eval(node.value), node.attr)
 
     def attribute(self, owner: Value, name: str) -> Value:
+        result: Value
         if isinstance(owner, ModuleRef):
             state = self.modules[owner.name]
-            if name in state.globals:
-                return state.globals[name]
-            return self.import_value(f"{owner.name}.{name}")
-        if isinstance(owner, ExternalModule):
-            return _external_attribute(owner.name, name)
-        if isinstance(owner, Instance | ClassValue):
-            return self._object_attribute(owner, name)
-        if isinstance(owner, Environ):
-            return Builtin("getenv") if name == "get" else UNKNOWN
-        if isinstance(owner, Text):
-            return Method(owner, name)
-        return boto.attribute(owner, name, self)
+            result = state.globals.get(name) or self.import_value(f"{owner.name}.{name}")
+        elif isinstance(owner, ExternalModule):
+            result = _external_attribute(owner.name, name)
+        elif isinstance(owner, Instance | ClassValue):
+            result = self._object_attribute(owner, name)
+        elif isinstance(owner, Environ):
+            result = Builtin("getenv") if name == "get" else UNKNOWN
+        elif isinstance(owner, Text):
+            result = Method(owner, name)
+        else:
+            result = boto.attribute(owner, name, self)
+        return result
 
     def _object_attribute(self, owner: Instance | ClassValue, name: str) -> Value:
         if name in owner.attrs:
@@ -426,13 +452,13 @@ class Interpreter:
             for option in options:
                 if isinstance(option, Function):
                     self.invoke(option, [], {}, unknown_args=True)
-        if isinstance(callee, ExternalModule | Method | Builtin) or callee == UNKNOWN:
-            if any(isinstance(a, AWS_OBJECTS) for a in args):
-                self.blind(
-                    "a boto3 client, resource or session is passed to code outside the "
-                    "project, whose AWS calls are not analysed",
-                    SUGGEST,
-                )
+        opaque = isinstance(callee, ExternalModule | Method | Builtin) or callee == UNKNOWN
+        if opaque and any(isinstance(a, AWS_OBJECTS) for a in args):
+            self.blind(
+                "a boto3 client, resource or session is passed to code outside the "
+                "project, whose AWS calls are not analysed",
+                SUGGEST,
+            )
 
     def _builtin(self, name: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
         if name == "getenv":
@@ -449,8 +475,10 @@ class Interpreter:
             if isinstance(attr, Text) and attr.value is not None:
                 return self.attribute(args[0], attr.value)
             if _is_aws(args[0]):
-                self.blind("getattr() on a boto3 object with a name that is not a constant",
-                           SUGGEST)
+                self.blind(
+                    "getattr() on a boto3 object with a name that is not a constant",
+                    boto.suggest(_service_of(args[0])),
+                )
         return UNKNOWN
 
     def _instantiate(self, cls: ClassValue, args: list[Value], kwargs: dict[str, Value]) -> Value:
@@ -468,8 +496,13 @@ class Interpreter:
         *,
         unknown_args: bool = False,
     ) -> Value:
-        key = (id(fn.node), _key(fn.bound), tuple(map(_key, args)),
-               tuple((k, _key(v)) for k, v in sorted(kwargs.items())), unknown_args)
+        key = (
+            id(fn.node),
+            _key(fn.bound),
+            tuple(map(_key, args)),
+            tuple((k, _key(v)) for k, v in sorted(kwargs.items())),
+            unknown_args,
+        )
         if key in self._memo:
             return self._memo[key]
         if id(fn.node) in self._active or len(self._frames) > MAX_DEPTH:
@@ -559,6 +592,14 @@ def _is_aws(value: Value) -> bool:
     if isinstance(value, Method):
         return _is_aws(value.owner)
     return isinstance(value, AWS_OBJECTS)
+
+
+def _service_of(value: Value) -> str | None:
+    if isinstance(value, Method):
+        return _service_of(value.owner)
+    if isinstance(value, Client | Resource):
+        return value.service
+    return value.parent.service if isinstance(value, Collection) else None
 
 
 def _key(value: Value | None) -> object:

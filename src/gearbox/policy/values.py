@@ -209,6 +209,14 @@ class DictValue:
     """A dict literal with string keys (``**params`` call arguments, ``CopySource``)."""
 
     items: dict[str, Value] = field(default_factory=dict)
+    keys: list[Text] = field(default_factory=list)  # every string key, literal or not
+
+
+@dataclass(frozen=True, slots=True)
+class ListValue:
+    """A list or tuple literal (``TransactItems``, ``Entries``, a loop over names)."""
+
+    items: tuple[Value, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +248,7 @@ Value = (
     | ClassValue
     | Instance
     | DictValue
+    | ListValue
     | Several
 )
 
