@@ -118,6 +118,8 @@ def _resource_attribute(owner: Resource, name: str, rec: Recorder) -> Value:
         result = owner.identifier(identifiers[name])
     elif has is not None:
         result = ResourceFactory(owner, has[0])
+    elif not owner.type_name and botomodels.resource_model(owner.service, name) is not None:
+        result = ResourceFactory(owner, name)  # every resource is built from the service
     elif has_many is not None:
         result = Collection(owner, has_many[0])
     elif name in model.shape_members:
@@ -191,9 +193,14 @@ def _sub_resource(factory: ResourceFactory, args: Args, kwargs: Kwargs) -> Value
     parent = factory.parent
     model = botomodels.resource_model(parent.service, parent.type_name)
     found = model.find("has", factory.type_name) if model else None
-    if found is None:
-        return UNKNOWN
-    spec = found[1]["resource"]
+    if found is not None:
+        spec = found[1]["resource"]
+    else:
+        target = botomodels.resource_model(parent.service, factory.type_name)
+        if target is None:
+            return UNKNOWN
+        inputs = [{"target": i, "source": "input"} for i in target.identifiers]
+        spec = {"type": factory.type_name, "identifiers": inputs}
     inputs = list(args)
     identifiers: dict[str, Value] = {}
     for ident in spec.get("identifiers", []):
@@ -335,6 +342,7 @@ def _resource_method(
         _record_request(owner, model.section("load").get("request", {}), {}, rec)
     elif action is not None:
         _record_request(owner, action[1]["request"], kwargs, rec)
+        return _action_result(owner, action[1], kwargs)
     elif waiter is not None and name.startswith("wait_until_"):
         _resource_wait(owner, waiter[1], kwargs, rec)
     elif owner.type_name:
@@ -342,6 +350,25 @@ def _resource_method(
             f"{owner.service} {owner.type_name} has no action {name!r}", suggest(owner.service)
         )
     return UNKNOWN
+
+
+def _action_result(owner: Resource, spec: dict[str, Any], kwargs: Kwargs) -> Value:
+    """The resource an action returns (``sqs.get_queue_by_name(...)`` -> a ``Queue``)."""
+    target = spec.get("resource")
+    if not target or target.get("path", "").endswith("[]"):
+        return UNKNOWN
+    identifiers: dict[str, Value] = {}
+    for ident in target.get("identifiers", []):
+        source = ident["source"]
+        if source == "identifier":
+            identifiers[ident["target"]] = owner.identifier(ident["name"])
+        elif source == "requestParameter":
+            identifiers[ident["target"]] = kwargs.get(ident["path"], UNKNOWN)
+        elif (owner.service, ident["target"]) == ("sqs", "Url"):
+            name = kwargs.get("QueueName")
+            if isinstance(name, Text):
+                identifiers["Url"] = Text(("https://sqs.invalid/queue/", *name.segments))
+    return Resource(owner.service, target["type"], tuple(sorted(identifiers.items())))
 
 
 def _resource_wait(owner: Resource, spec: dict[str, Any], kwargs: Kwargs, rec: Recorder) -> Value:
