@@ -193,22 +193,23 @@ def _sub_resource(factory: ResourceFactory, args: Args, kwargs: Kwargs) -> Value
     parent = factory.parent
     model = botomodels.resource_model(parent.service, parent.type_name)
     found = model.find("has", factory.type_name) if model else None
+    spec: dict[str, Any]
     if found is not None:
         spec = found[1]["resource"]
     else:
-        target = botomodels.resource_model(parent.service, factory.type_name)
-        if target is None:
+        built = botomodels.resource_model(parent.service, factory.type_name)
+        if built is None:
             return UNKNOWN
-        inputs = [{"target": i, "source": "input"} for i in target.identifiers]
-        spec = {"type": factory.type_name, "identifiers": inputs}
+        sources = [{"target": i, "source": "input"} for i in built.identifiers]
+        spec = {"type": factory.type_name, "identifiers": sources}
     inputs = list(args)
     identifiers: dict[str, Value] = {}
     for ident in spec.get("identifiers", []):
-        target = ident["target"]
+        name = ident["target"]
         if ident["source"] == "identifier":
-            identifiers[target] = parent.identifier(ident["name"])
+            identifiers[name] = parent.identifier(ident["name"])
         elif ident["source"] == "input":
-            identifiers[target] = inputs.pop(0) if inputs else kwargs.get(target, UNKNOWN)
+            identifiers[name] = inputs.pop(0) if inputs else kwargs.get(name, UNKNOWN)
     return Resource(parent.service, spec["type"], tuple(sorted(identifiers.items())))
 
 
