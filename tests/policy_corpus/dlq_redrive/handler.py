@@ -8,9 +8,11 @@ MAIN = os.environ["MAIN_QUEUE_URL"]
 
 
 def handler(event, context):
-    depth = int(sqs.get_queue_attributes(
-        QueueUrl=DLQ, AttributeNames=["ApproximateNumberOfMessages"]
-    )["Attributes"]["ApproximateNumberOfMessages"])
+    depth = int(
+        sqs.get_queue_attributes(QueueUrl=DLQ, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"
+        ]["ApproximateNumberOfMessages"]
+    )
     moved = 0
     while moved < depth:
         batch = sqs.receive_message(QueueUrl=DLQ, MaxNumberOfMessages=10).get("Messages", [])

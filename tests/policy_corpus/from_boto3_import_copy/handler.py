@@ -12,7 +12,5 @@ def handler(event, context):
     head = s3.head_object(Bucket=source_bucket, Key=key)
     if head["ContentLength"] == 0:
         return {"skipped": key}
-    s3.copy_object(
-        Bucket=target_bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": key}
-    )
+    s3.copy_object(Bucket=target_bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": key})
     return {"copied": key}

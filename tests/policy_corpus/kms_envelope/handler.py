@@ -9,7 +9,7 @@ KEY_ID = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567
 
 def encrypt(plaintext: bytes) -> dict:
     key = kms.generate_data_key(KeyId=KEY_ID, KeySpec="AES_256")
-    masked = bytes(a ^ b for a, b in zip(plaintext, key["Plaintext"] * 64))
+    masked = bytes(a ^ b for a, b in zip(plaintext, key["Plaintext"] * 64, strict=False))
     return {"blob": base64.b64encode(key["CiphertextBlob"]).decode(), "data": masked.hex()}
 
 

@@ -1,4 +1,5 @@
 """Make a thumbnail of every uploaded image (S3 event) into the thumbnails bucket."""
+
 import io
 import os
 import urllib.parse

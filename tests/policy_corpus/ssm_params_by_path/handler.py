@@ -1,5 +1,3 @@
-import os
-
 import boto3
 
 ssm = boto3.client("ssm")

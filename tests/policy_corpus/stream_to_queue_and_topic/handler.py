@@ -12,6 +12,8 @@ TOPIC = os.environ["CHANGES_TOPIC_ARN"]
 def handler(event, context):
     for record in event["Records"]:
         if record["eventName"] == "REMOVE":
-            sns.publish(TopicArn=TOPIC, Subject="deleted", Message=json.dumps(record["dynamodb"]["Keys"]))
+            sns.publish(
+                TopicArn=TOPIC, Subject="deleted", Message=json.dumps(record["dynamodb"]["Keys"])
+            )
         else:
             sqs.send_message(QueueUrl=QUEUE, MessageBody=json.dumps(record["dynamodb"]["NewImage"]))

@@ -3,11 +3,11 @@ import functools
 import boto3
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dynamodb():
     return boto3.client("dynamodb")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rekognition():
     return boto3.client("rekognition")
