@@ -43,8 +43,10 @@ def test_policy_for_a_plain_handler_with_bindings() -> None:
         ],
     }
     assert 'warning: statement S3Unscoped has Resource "*"' in result.stderr
-    line = handler.read_text().splitlines().index(
-        "        body = s3.get_object(Bucket=bucket, Key=key)[\"Body\"].read()"
+    line = (
+        handler.read_text()
+        .splitlines()
+        .index('        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()')
     )
     assert f"handler.py:{line + 1}: s3:GetObject: Bucket:" in result.stderr
 

@@ -432,3 +432,24 @@ def test_kms_alias_cannot_be_scoped(tmp_path: Path) -> None:
     )
     assert grants(policy) == {"kms:Encrypt": {"*"}}
     assert "KMS alias" in policy.notes["KmsUnscoped"][0]
+
+
+def test_dataclass_field_default_factory(tmp_path: Path) -> None:
+    policy = policy_for(
+        tmp_path,
+        """
+        import os, boto3
+        from dataclasses import dataclass, field
+        from typing import Any
+        @dataclass
+        class Outbox:
+            url: str = field(default_factory=lambda: os.environ["QUEUE_URL"])
+            sqs: Any = field(default_factory=lambda: boto3.client("sqs"))
+            def send(self):
+                self.sqs.send_message(QueueUrl=self.url, MessageBody="x")
+        def handler(event, context):
+            Outbox().send()
+        """,
+        BINDINGS,
+    )
+    assert grants(policy) == {"sqs:SendMessage": {QUEUE}}

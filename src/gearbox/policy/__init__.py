@@ -10,7 +10,8 @@
         -> scope     (gearbox.policy.scope): each action's ARNs, from the call's parameters
                      and the app's bindings of environment variables to resources
         -> generate  (gearbox.policy.generate): the policy document, stable Sids, sorted,
-                     with notes on every statement whose resource stays "*"
+                     with notes on every statement whose resource stays "*", plus the
+                     checked hand-written extra permissions (gearbox.policy.extra)
 
 This package does static analysis only; enforcing policies at the local edge is
 ``gearbox.policy.evaluate`` and ``gearbox.local.edge``.
@@ -19,6 +20,7 @@ This package does static analysis only; enforcing policies at the local edge is
 from __future__ import annotations
 
 from gearbox.policy.analyze import analyze_handler
+from gearbox.policy.extra import ExtraPermission
 from gearbox.policy.generate import GeneratedPolicy, build_policy, generate_policy
 from gearbox.policy.model import Analysis, BlindSpot, Call, Location, ResourceBinding
 
@@ -26,6 +28,7 @@ __all__ = [
     "Analysis",
     "BlindSpot",
     "Call",
+    "ExtraPermission",
     "GeneratedPolicy",
     "Location",
     "ResourceBinding",

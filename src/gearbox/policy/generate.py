@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gearbox.policy import iam
 from gearbox.policy.exceptions import TRANSACT_WRITE_KINDS, ActionRule
+from gearbox.policy.extra import ExtraPermission, extra_statements
 from gearbox.policy.model import Analysis, Call, ResourceBinding
 from gearbox.policy.scope import copy_source, scope_action
 from gearbox.policy.values import DictValue, ListValue, Text, Value
@@ -95,8 +96,14 @@ def _event_buses(entries: Value | None) -> Value:
 
 
 def build_policy(
-    analysis: Analysis, bindings: Mapping[str, ResourceBinding], account: str, region: str
+    analysis: Analysis,
+    bindings: Mapping[str, ResourceBinding],
+    account: str,
+    region: str,
+    extra: Sequence[ExtraPermission] = (),
 ) -> GeneratedPolicy:
+    """The policy for the analysed calls, plus the hand-written ``extra`` permissions
+    (checked by ``gearbox.policy.extra``; statements ``Extra1``, ...)."""
     grants: dict[str, set[str]] = defaultdict(set)  # action -> ARNs ("*" when unscoped)
     reasons: dict[str, set[str]] = defaultdict(set)
     unmapped = set()
@@ -121,6 +128,8 @@ def build_policy(
                 where = "" if scoped.inherent else f"{call.location}: "
                 reasons[rule.action].add(f"{where}{rule.action}: {scoped.reason}")
     statements, notes = _statements(grants, reasons)
+    statements.extend(extra_statements(extra))
+    statements.sort(key=lambda s: str(s["Sid"]))
     document = {"Version": VERSION, "Statement": statements}
     return GeneratedPolicy(document, notes, tuple(sorted(unmapped)))
 

@@ -4,7 +4,8 @@ It walks a handler's body statement by statement, evaluating expressions to the 
 ``gearbox.policy.values``: names, attributes, calls into the project's own functions (with
 their arguments bound, so a client passed as an argument is followed), classes (``__init__``
 runs, ``self.x`` is remembered, class attributes are read), imports of the project's own
-modules (whose module-level code runs once, as Lambda's init does), ``os.environ`` reads,
+modules (whose module-level code runs once, as Lambda's init does), dataclass fields'
+``default_factory``, ``os.environ`` reads,
 f-strings and dict literals used as ``**params``. Calls on boto3 objects are handed to
 ``gearbox.policy.boto``, which records the AWS calls.
 
@@ -437,8 +438,14 @@ class Interpreter:
         if isinstance(callee, Several):
             results = [self.call(option, args, kwargs) for option in callee.options]
             return next((r for r in results if r != UNKNOWN), UNKNOWN)
+        return self._call_other(callee, args, kwargs)
+
+    def _call_other(self, callee: Value, args: list[Value], kwargs: dict[str, Value]) -> Value:
         if isinstance(callee, Method) and isinstance(callee.owner, Text):
             return callee.owner if callee.name in STR_SAME else UNKNOWN
+        factory = kwargs.get("default_factory")
+        if callee == ExternalModule("dataclasses.field") and isinstance(factory, Function):
+            return self.invoke(factory, [], {})  # a dataclass field's default value
         result = boto.call(callee, args, kwargs, self)
         if result == UNKNOWN and not _is_aws(callee):
             self._opaque_call(callee, [*args, *kwargs.values()])
