@@ -8,7 +8,7 @@ import pytest
 
 from gearbox.policy import botomodels, iam
 from gearbox.policy.boto import TRANSFERS
-from gearbox.policy.exceptions import EXCEPTIONS, TRANSACT_WRITE_KINDS
+from gearbox.policy.exceptions import EXCEPTIONS, PARTIQL_VERBS, TRANSACT_WRITE_KINDS
 
 
 @pytest.mark.parametrize("key", sorted(EXCEPTIONS), ids=lambda k: f"{k[0]}.{k[1]}")
@@ -64,9 +64,13 @@ def test_rules_for(service: str, operation: str, actions: list[str]) -> None:
 
 
 def test_unknown_operation_is_not_guessed() -> None:
-    # DynamoDB's PartiQL ExecuteStatement is authorized as dynamodb:PartiQL<Verb>, which
-    # depends on the statement: no action named ExecuteStatement exists.
-    assert iam.rules_for("dynamodb", "ExecuteStatement") is None
+    # BatchExecuteStatement is authorized per statement (PartiQL<Verb>): no action has its name.
+    assert iam.rules_for("dynamodb", "BatchExecuteStatement") is None
+
+
+def test_partiql_actions_exist() -> None:
+    for action in PARTIQL_VERBS.values():
+        assert iam.action_exists(action)
 
 
 def test_resource_types_come_with_arn_formats() -> None:

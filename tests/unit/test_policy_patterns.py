@@ -325,6 +325,15 @@ CASES: dict[str, tuple[str, dict[str, set[str]]]] = {
             "events:PutEvents": {f"{ARN}:events:us-east-1:123456789012:event-bus/default"},
         },
     ),
+    "DynamoDB PartiQL: the statement's verb on its table": (
+        """
+        import boto3
+        def handler(event, context):
+            boto3.client("dynamodb").execute_statement(
+                Statement='SELECT * FROM "orders" WHERE id = ?', Parameters=[])
+        """,
+        {"dynamodb:PartiQLSelect": {TABLE}},
+    ),
     "Lambda Invoke by ARN; CloudWatch (no resource-level permissions) gets *": (
         """
         import boto3
@@ -451,5 +460,28 @@ def test_dataclass_field_default_factory(tmp_path: Path) -> None:
             Outbox().send()
         """,
         BINDINGS,
+    )
+    assert grants(policy) == {"sqs:SendMessage": {QUEUE}}
+
+
+def test_lazy_global_client_and_main_guard(tmp_path: Path) -> None:
+    policy = policy_for(
+        tmp_path,
+        """
+        import boto3
+        _sqs = None
+        def client():
+            global _sqs
+            if _sqs is None:
+                _sqs = boto3.client("sqs")
+            return _sqs
+        def send():
+            client()
+            _sqs.send_message(QueueUrl="https://x/1/jobs", MessageBody="b")
+        def handler(event, context):
+            send()
+        if __name__ == "__main__":
+            boto3.client("s3").delete_bucket(Bucket="uploads")
+        """,
     )
     assert grants(policy) == {"sqs:SendMessage": {QUEUE}}

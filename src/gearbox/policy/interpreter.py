@@ -10,7 +10,8 @@ f-strings and dict literals used as ``**params``. Calls on boto3 objects are han
 ``gearbox.policy.boto``, which records the AWS calls.
 
 It is flow-insensitive where Python is not: both branches of an ``if`` run, one after the
-other, and a loop body runs once. A function already on the stack (recursion) is not entered
+other, and a loop body runs once (an ``if __name__ == "__main__":`` block does not run, as
+under Lambda). A function already on the stack (recursion) is not entered
 again. A function called twice with the same arguments is analysed once.
 """
 
@@ -92,6 +93,7 @@ class Frame:
     locals: dict[str, Value]
     returns: list[Value] = field(default_factory=list)
     class_scope: bool = False
+    global_names: set[str] = field(default_factory=set)
 
 
 class Interpreter:
@@ -263,7 +265,22 @@ class Interpreter:
         return boto.item_of(iterable) if isinstance(iterable, Collection) else UNKNOWN
 
     def bind(self, name: str, value: Value) -> None:
-        self._frames[-1].locals[name] = value
+        frame = self._frames[-1]
+        if name in frame.global_names:
+            frame.module.globals[name] = value
+        else:
+            frame.locals[name] = value
+
+    def _stmt_Global(self, stmt: ast.Global) -> None:
+        self._frames[-1].global_names.update(stmt.names)
+
+    def _stmt_If(self, stmt: ast.If) -> None:
+        if _is_main_guard(stmt.test):  # not run when Lambda imports the module
+            self.exec_block(stmt.orelse)
+            return
+        self.eval(stmt.test)
+        self.exec_block(stmt.body)
+        self.exec_block(stmt.orelse)
 
     def assign(self, target: ast.expr, value: Value) -> None:
         if isinstance(target, ast.Name):
@@ -562,6 +579,17 @@ class Interpreter:
     def _eval_in(self, frame: Frame, node: ast.expr) -> Value:
         with self._frame(frame):
             return self.eval(node)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
 
 
 def _external_attribute(module: str, name: str) -> Value:
