@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lambda_runtime.py
 	$(BIN)/python bench/lambda_invoke.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/policy.py
 
 clean:
 	rm -rf $(VENV) .bench-venv .gearbox

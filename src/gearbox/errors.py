@@ -5,6 +5,7 @@
     GearboxError                 anything Gearbox reports to a user as one line, exit code 2
     ├── DeclarationError         an app's declarations break a rule (one line per problem)
     ├── SettingsError            a setting has an unusable value
+    ├── PolicyError              a handler cannot be analysed for its IAM policy
     ├── StateDirError            the state directory cannot be used
     │   └── StateDirLocked       another ``gearbox up`` holds it
     └── ScaffoldError            ``gearbox new`` cannot write the service it was asked for
@@ -51,3 +52,8 @@ class StateDirLocked(StateDirError):
 
 class ScaffoldError(GearboxError):
     """``gearbox new`` was given a bad name or a folder that already exists."""
+
+
+class PolicyError(GearboxError):
+    """A handler cannot be analysed (no such file or function, code that does not parse), or
+    a hand-written policy declaration is malformed."""

@@ -165,6 +165,38 @@ def new(name: str, parent: Path) -> None:
     out.info(f"next: cd {parent / name} && python -m pytest, then gearbox dev")
 
 
+@cli.command()
+@click.argument("function", required=False)
+@click.option("--handler", default=None, help="A plain Lambda handler: path/to/file.py:function.")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json")
+@click.option(
+    "--bind",
+    "binds",
+    multiple=True,
+    help="VAR=KIND:NAME: environment variable VAR names resource NAME (KIND: bucket, queue, "
+    "topic, table, function, state_machine, secret). Repeatable.",
+)
+@click.option("--account", default="123456789012", help="Account id in the ARNs.")
+@click.option("--region", default="us-east-1", help="Region in the ARNs.")
+def policy(
+    function: str | None,
+    *,
+    handler: str | None,
+    fmt: str,
+    binds: tuple[str, ...],
+    account: str,
+    region: str,
+) -> None:
+    """Print the least-privilege IAM policy a function's code needs.
+
+    Warnings (blind spots, statements left with Resource "*") go to stderr."""
+    from gearbox.cli.policy import run_policy
+
+    if handler is None or function is not None:
+        raise click.UsageError("give --handler path/to/file.py:function (app functions: later)")
+    run_policy(handler, fmt, binds, account, region)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -1,0 +1,3 @@
+import os
+
+TABLE = os.environ["AUDIT_TABLE"]
