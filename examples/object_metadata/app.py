@@ -52,7 +52,11 @@ app.function(
     memory=512,
     retry_attempts=0,
     requirements=("Pillow",),
-    environment={"THUMBNAIL_BUCKET": thumbnails, "PROCESSES_TABLE": processes},
+    environment={
+        "UPLOADS_BUCKET": uploads,
+        "THUMBNAIL_BUCKET": thumbnails,
+        "PROCESSES_TABLE": processes,
+    },
 )(make_thumbnail)
 app.function(
     timeout=10,

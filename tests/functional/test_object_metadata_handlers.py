@@ -112,6 +112,7 @@ def service(
         "INDEX_TABLE": "om-search-index",
         "JOBS_QUEUE_URL": jobs,
         "THUMBNAIL_BUCKET": THUMBS,
+        "UPLOADS_BUCKET": UPLOADS,
         "EVENTS_TOPIC": topic,
         **STEP_FUNCTIONS,
     }

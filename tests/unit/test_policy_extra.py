@@ -30,7 +30,7 @@ def test_extra_permissions_become_statements(tmp_path: Path) -> None:
         ExtraPermission(("s3:Get*",), ("arn:aws:s3:::b/*", "arn:aws:s3:::a/*")),
     )
     bindings: dict[str, ResourceBinding] = {}
-    document = build_policy(analysis, bindings, "123456789012", "us-east-1", extra).document
+    document = build_policy(analysis, bindings, "123456789012", "us-east-1", extra=extra).document
     assert document["Statement"] == [
         {
             "Sid": "Extra1",

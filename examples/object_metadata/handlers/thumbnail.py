@@ -5,7 +5,11 @@ The image is read up to ``MAX_IMAGE_BYTES`` (the same 50 MiB as the metadata par
 larger ones fail the step with a clear error. Pillow's ``draft`` lets JPEG decode at a
 reduced scale, so a large photo is not decoded at full size.
 
-Environment: ``THUMBNAIL_BUCKET``, ``PROCESSES_TABLE``.
+Only objects of the uploads bucket get thumbnails: the function reads from
+``UPLOADS_BUCKET`` and refuses an event naming another bucket, so its role needs read access
+to that one bucket only.
+
+Environment: ``UPLOADS_BUCKET``, ``THUMBNAIL_BUCKET``, ``PROCESSES_TABLE``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ def make_thumbnail(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def thumbnail_object(event: Mapping[str, Any]) -> dict[str, Any]:
-    bucket, key = str(event["bucket"]), str(event["key"])
+    bucket, key = os.environ["UPLOADS_BUCKET"], str(event["key"])
+    if event.get("bucket", bucket) != bucket:
+        raise ValueError(f"{event['bucket']}: thumbnails are made for {bucket} only")
     body = client("s3").get_object(Bucket=bucket, Key=key)["Body"]
     data = body.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:

@@ -168,6 +168,13 @@ def new(name: str, parent: Path) -> None:
 @cli.command()
 @click.argument("function", required=False)
 @click.option("--handler", default=None, help="A plain Lambda handler: path/to/file.py:function.")
+@click.option(
+    "--app",
+    "app_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path(),
+    help="The project whose FUNCTION (or every function) to print [default: here].",
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json")
 @click.option(
     "--bind",
@@ -182,19 +189,24 @@ def policy(
     function: str | None,
     *,
     handler: str | None,
+    app_path: Path,
     fmt: str,
     binds: tuple[str, ...],
     account: str,
     region: str,
 ) -> None:
-    """Print the least-privilege IAM policy a function's code needs.
+    """Print the least-privilege IAM policy of FUNCTION of the app at --app (every function
+    when FUNCTION is not given), or of a plain Lambda handler (--handler).
 
     Warnings (blind spots, statements left with Resource "*") go to stderr."""
-    from gearbox.cli.policy import run_policy
+    from gearbox.cli.policy import run_app_policy, run_policy
 
-    if handler is None or function is not None:
-        raise click.UsageError("give --handler path/to/file.py:function (app functions: later)")
-    run_policy(handler, fmt, binds, account, region)
+    if handler is not None:
+        if function is not None:
+            raise click.UsageError("give FUNCTION (of the app at --app) or --handler, not both")
+        run_policy(handler, fmt, binds, account, region)
+    else:
+        run_app_policy(app_path, function, fmt, account, region)
 
 
 def main() -> None:

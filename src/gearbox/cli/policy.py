@@ -1,4 +1,5 @@
-"""``gearbox policy --handler file.py:function``: the IAM policy a plain handler needs.
+"""``gearbox policy``: the IAM policy of a plain handler (``--handler file.py:function``) or
+of an app's functions (``gearbox policy [FUNCTION] --app PATH``).
 
 Parses the handler reference and ``--bind`` options, runs the analysis and prints the policy
 document (JSON or YAML) on stdout; blind spots, unmapped calls and the reason of every
@@ -15,7 +16,8 @@ import click
 
 from gearbox.errors import PolicyError
 from gearbox.policy import ResourceBinding, analyze_handler, build_policy
-from gearbox.policy.model import RESOURCE_KINDS
+from gearbox.policy.generate import GeneratedPolicy
+from gearbox.policy.model import RESOURCE_KINDS, Analysis
 
 
 def parse_handler(reference: str) -> tuple[Path, str]:
@@ -54,12 +56,39 @@ def run_policy(handler: str, fmt: str, binds: Sequence[str], account: str, regio
     analysis = analyze_handler(path, function)
     policy = build_policy(analysis, bindings, account, region)
     click.echo(render(policy.document, fmt), nl=False)
+    warn(analysis, policy)
+
+
+def run_app_policy(
+    project: Path, function: str | None, fmt: str, account: str, region: str
+) -> None:
+    """Print one function's policy, or every function's (an object keyed by function name)."""
+    from gearbox.dev.session import load_graph
+    from gearbox.policy.app import function_policy
+
+    graph = load_graph(project)
+    chosen = [f for f in graph.functions if function is None or function in (f.name, f.physical)]
+    if not chosen:
+        known = ", ".join(f.name for f in graph.functions)
+        raise PolicyError(f"no function {function!r} in {project} (functions: {known})")
+    policies = [function_policy(graph, f, account, region) for f in chosen]
+    if function is not None:
+        click.echo(render(policies[0].policy.document, fmt), nl=False)
+    else:
+        click.echo(render({p.function: p.policy.document for p in policies}, fmt), nl=False)
+    for made in policies:
+        warn(made.analysis, made.policy, prefix=f"{made.function}: ")
+
+
+def warn(analysis: Analysis, policy: GeneratedPolicy, prefix: str = "") -> None:
     for spot in analysis.blind_spots:
-        click.secho(f"warning: {spot}", fg="yellow", err=True)
+        click.secho(f"warning: {prefix}{spot}", fg="yellow", err=True)
     for line in policy.unmapped:
-        click.secho(f"warning: {line}", fg="yellow", err=True)
+        click.secho(f"warning: {prefix}{line}", fg="yellow", err=True)
     for sid, reasons in sorted(policy.notes.items()):
         for reason in reasons:
             click.secho(
-                f'warning: statement {sid} has Resource "*": {reason}', fg="yellow", err=True
+                f'warning: {prefix}statement {sid} has Resource "*": {reason}',
+                fg="yellow",
+                err=True,
             )

@@ -119,10 +119,13 @@ def build_policy(
     bindings: Mapping[str, ResourceBinding],
     account: str,
     region: str,
+    *,
     extra: Sequence[ExtraPermission] = (),
+    fallback: Mapping[str, Mapping[str, list[str]]] | None = None,
 ) -> GeneratedPolicy:
     """The policy for the analysed calls, plus the hand-written ``extra`` permissions
-    (checked by ``gearbox.policy.extra``; statements ``Extra1``, ...)."""
+    (checked by ``gearbox.policy.extra``; statements ``Extra1``, ...). ``fallback`` maps a
+    botocore service to ARN variable values for calls whose parameters leave them unknown."""
     grants: dict[str, set[str]] = defaultdict(set)  # action -> ARNs ("*" when unscoped)
     reasons: dict[str, set[str]] = defaultdict(set)
     unmapped = set()
@@ -141,6 +144,7 @@ def build_policy(
                 bindings=bindings,
                 account=account,
                 region=region,
+                fallback=(fallback or {}).get(call.service),
             )
             grants[rule.action].update(scoped.arns or ("*",))
             if not scoped.arns and scoped.reason:

@@ -426,6 +426,11 @@ class Interpreter:
         owner, key = self.eval(node.value), self.eval(node.slice)
         if isinstance(owner, Environ) and isinstance(key, Text) and key.value is not None:
             return Text((EnvRef(key.value),))
+        if isinstance(owner, Environ) and isinstance(key, Several):
+            # os.environ[NAMES[step]]: any of the variables the table names
+            names = [k.value for k in key.options if isinstance(k, Text) and k.value is not None]
+            if names and len(names) == len(key.options):
+                return Several(tuple(Text((EnvRef(name),)) for name in names))
         if isinstance(owner, DictValue):
             if isinstance(key, Text) and key.value is not None:
                 return owner.items.get(key.value, UNKNOWN)

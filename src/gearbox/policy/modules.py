@@ -3,8 +3,10 @@
 The project is the handler file's directory, plus the directory above its top package when
 the handler sits inside a package (``__init__.py`` files). An import is the project's when a
 ``.py`` file or a package directory for it exists under one of those roots; every other
-import (standard library, third party) is outside the analysis. Code that does not parse
-raises ``PolicyError`` naming the file and line.
+import (standard library, third party) is outside the analysis, except ``gearbox.app``: it
+ships inside every function and its helpers (``ProcessState``, ``invoke_async``) make AWS
+calls with the handler's clients, so they are analysed as the handler's own code. Code that
+does not parse raises ``PolicyError`` naming the file and line.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+import gearbox.app
 from gearbox.errors import PolicyError
+
+# The folder holding ``gearbox/``, so that ``gearbox.app...`` resolves to its files.
+_GEARBOX_APP_ROOT = Path(gearbox.app.__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +63,12 @@ def parse_file(path: Path, name: str) -> SourceModule:
 
 
 def find_module(name: str, roots: tuple[Path, ...]) -> Path | None:
-    """The file of a dotted module name under the roots, or None (not the project's)."""
+    """The file of a dotted module name under the roots, or None (not the project's).
+    ``gearbox.app`` counts as the project's: it is packaged with every function, so the AWS
+    calls its helpers make (``ProcessState``, ``invoke_async``) are the function's calls."""
     parts = name.split(".")
+    if parts[:2] == ["gearbox", "app"]:
+        roots = (_GEARBOX_APP_ROOT, *roots)
     for root in roots:
         base = root.joinpath(*parts)
         if base.with_suffix(".py").is_file():

@@ -220,11 +220,18 @@ def scope_action(
     bindings: Mapping[str, ResourceBinding],
     account: str,
     region: str,
+    fallback: Mapping[str, list[str]] | None = None,
 ) -> Scoped:
+    """The ARNs ``action`` needs for a call with ``params``. ``fallback`` gives values for
+    ARN variables the parameters leave unknown (the app model passes the buckets whose
+    events trigger the function, since those events are where the names come from)."""
     types = iam.resource_types(action)
     if not types:
         return Scoped((), f"{action} does not support resource-level permissions", inherent=True)
     found, reasons = variables_for(service, params, bindings)
+    if fallback:
+        found = {k: v for k, v in found.items() if v}
+        found = {**{k: v for k, v in fallback.items() if v and k not in found}, **found}
     fixed = {"Partition": ["aws"], "Region": [region], "Account": [account]}
     values = {**{k: [v] for k, v in DEFAULTS.items()}, **fixed, **found}
     arns: set[str] = set()
