@@ -1,7 +1,9 @@
 """One ``gearbox dev`` session: load the project, bring it up, stream the journal, reload.
 
-The session uses the local cloud at ``endpoint_url`` when one is given (``--endpoint-url``
-or ``AWS_ENDPOINT_URL``), or starts one in this process. A declaration error at start stops
+Each function's role gets the policy ``gearbox.policy`` generates from its code and the
+graph, so the local edge enforces least privilege as AWS would. The session uses the local
+cloud at ``endpoint_url`` when one is given (``--endpoint-url`` or ``AWS_ENDPOINT_URL``), or
+starts one in this process. A declaration error at start stops
 the session (``DeclarationError``); at a reload it is printed and the previous version keeps
 serving. A reload deploys the whole graph again (idempotent) but uploads code only for the
 functions whose package changed, so the others keep their warm environments, and queued
@@ -43,6 +45,15 @@ def load_graph(path: Path) -> Graph:
     return graph
 
 
+def generated_policies(graph: Graph, place: Place) -> dict[str, Mapping[str, Any]]:
+    """Each function's least-privilege policy generated from its code and the graph; the
+    warnings (blind spots, statements left with ``*``) are ``gearbox policy``'s to show."""
+    from gearbox.policy.app import app_policies
+
+    made = app_policies(graph, place.account, place.region)
+    return {name: made[name].policy.document for name in made}
+
+
 def project_root(path: Path) -> Path:
     path = path.resolve()
     return path if path.is_dir() else path.parent
@@ -54,7 +65,7 @@ class DevSession:
     place: Place
     clients: Callable[[str], Any]
     out: Printer
-    policies: PolicyMaker | None = None
+    policies: PolicyMaker | None = field(default_factory=lambda: generated_policies)
     deployed: dict[str, Deployed] = field(default_factory=dict)
     graph: Graph | None = None
 
