@@ -6,24 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gearbox.app.specs import (
-    BucketSpec,
-    QueueSpec,
-    RefSpec,
-    ScheduleSpec,
-    TableSpec,
-    Target,
-    TopicSpec,
-)
+from gearbox.app.specs import Target
 from gearbox.graph import names
-
-_KINDS: dict[type, str] = {
-    BucketSpec: "bucket",
-    QueueSpec: "queue",
-    TopicSpec: "topic",
-    TableSpec: "table",
-    ScheduleSpec: "schedule",
-}
+from gearbox.graph.build import target_parts
 
 
 @dataclass(frozen=True)
@@ -35,9 +20,7 @@ class Place:
     account: str
 
     def kind_app_name(self, target: Target) -> tuple[str, str, str]:
-        if isinstance(target, RefSpec):
-            return target.kind, target.target_app, target.name
-        return _KINDS[type(target)], target.app, target.name
+        return target_parts(target)
 
     def physical(self, target: Target) -> str:
         _, app, name = self.kind_app_name(target)

@@ -46,11 +46,17 @@ def kind_of(spec: ResourceSpec) -> str:
     return _KINDS[type(spec)]
 
 
+def target_parts(target: Target) -> tuple[str, str, str]:
+    """(kind, app, name) of what a spec or a reference names."""
+    if isinstance(target, RefSpec):
+        return target.kind, target.target_app, target.name
+    return kind_of(target), target.app, target.name
+
+
 def target_id(target: Target) -> str:
     """The node id a spec or a reference names."""
-    if isinstance(target, RefSpec):
-        return node_id(target.target_app, target.kind, target.name)
-    return node_id(target.app, kind_of(target), target.name)
+    kind, app, name = target_parts(target)
+    return node_id(app, kind, name)
 
 
 def function_id(spec: FunctionSpec) -> str:

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gearbox.app.specs import FunctionSpec, Permission, RefSpec, Target
+from gearbox.app.specs import FunctionSpec, Permission, Target
 from gearbox.graph import names
+from gearbox.graph.build import target_parts
 from gearbox.graph.model import Edge, Function, Graph
 from gearbox.policy.analyze import analyze_handler
 from gearbox.policy.extra import ExtraPermission
@@ -109,10 +110,8 @@ def trigger_buckets(graph: Graph, function: Function) -> list[str]:
 
 
 def _kind_physical(target: Target) -> tuple[str, str]:
-    if isinstance(target, RefSpec):
-        return target.kind, names.physical_name(target.target_app, target.name)
-    kind = type(target).__name__.removesuffix("Spec").lower()
-    return kind, names.physical_name(target.app, target.name)
+    kind, app, name = target_parts(target)
+    return kind, names.physical_name(app, name)
 
 
 def _extra(permission: Permission, account: str, region: str) -> ExtraPermission:
