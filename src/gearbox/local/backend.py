@@ -14,6 +14,9 @@ the worker gives no parallelism anyway). Everything else, whose time grows with 
 (scans, queries, listings, large objects) or that might wait, keeps to the pool, so the loop
 is never held for long.
 
+moto lists a response class's methods on every request to find the action's handler; the
+list is cached per class (``_cache_action_lookup``), the same answer without the lookup.
+
 This is the only module that imports moto.
 
 Where it differs from AWS: whatever moto differs in, and moto's state lives in memory, so S3
@@ -63,6 +66,7 @@ class MotoBackend:
         # moto's state is global to the process; a new local cloud starts empty, as a fresh
         # `gearbox up` does (this matters where one process opens several, as tests do).
         moto_api_backend.reset()
+        _cache_action_lookup()
         self._app = DomainDispatcherApplication(create_backend_app)
         self._apps: dict[str | None, Any] = {}
         self._host = host
@@ -176,6 +180,17 @@ class MotoBackend:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _cache_action_lookup() -> None:
+    """moto looks up whether a response class has a method for the action by listing the
+    class's members (``inspect.getmembers``) on every request; a class's methods do not
+    change, so the list is kept per class. Same answer, once."""
+    from moto.core import responses, utils
+
+    if getattr(getattr(responses, "method_names_from_class"), "cache_info", None) is None:  # noqa: B009
+        cached = functools.cache(utils.method_names_from_class)
+        setattr(responses, "method_names_from_class", cached)  # noqa: B010 - replaces a function
 
 
 def _inline(exchange: Exchange) -> bool:
