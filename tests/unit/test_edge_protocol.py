@@ -1,5 +1,5 @@
-"""The edge's coalescing transport: a loop step's writes leave as one, in order; close
-sends what is pending first."""
+"""The edge's coalescing transport: a response's head leaves with its body in one write;
+interim responses and other writes leave at once; close sends what is held first."""
 
 from __future__ import annotations
 
@@ -34,36 +34,66 @@ def wrap(recorder: Recorder, loop: asyncio.AbstractEventLoop) -> CoalescingTrans
     return CoalescingTransport(cast(asyncio.Transport, recorder), loop)
 
 
-def test_writes_of_one_step_leave_as_one_write_in_order() -> None:
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
+
+
+def test_head_and_body_leave_as_one_write() -> None:
     async def scenario() -> list[bytes]:
         recorder = Recorder()
         transport = wrap(recorder, asyncio.get_running_loop())
-        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
-        transport.write(b"")
+        transport.write(HEAD)
+        assert recorder.writes == []
         transport.write(b"ok")
-        assert recorder.writes == []  # nothing before the step ends
-        await asyncio.sleep(0)
-        transport.write(b"next")
+        transport.write(b"more")
         await asyncio.sleep(0)
         return recorder.writes
 
-    assert asyncio.run(scenario()) == [
-        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
-        b"next",
-    ]
+    assert asyncio.run(scenario()) == [HEAD + b"ok", b"more"]
+
+
+def test_a_head_with_no_body_leaves_at_the_next_step() -> None:
+    async def scenario() -> list[bytes]:
+        recorder = Recorder()
+        transport = wrap(recorder, asyncio.get_running_loop())
+        transport.write(HEAD)
+        await asyncio.sleep(0)
+        return recorder.writes
+
+    assert asyncio.run(scenario()) == [HEAD]
+
+
+def test_an_empty_body_sends_the_head() -> None:
+    async def scenario() -> list[bytes]:
+        recorder = Recorder()
+        transport = wrap(recorder, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        transport.write(b"")
+        return recorder.writes
+
+    assert asyncio.run(scenario()) == [b"HTTP/1.1 204 No Content\r\n\r\n"]
+
+
+def test_100_continue_leaves_at_once() -> None:
+    async def scenario() -> list[bytes]:
+        recorder = Recorder()
+        transport = wrap(recorder, asyncio.get_running_loop())
+        transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return recorder.writes
+
+    assert asyncio.run(scenario()) == [b"HTTP/1.1 100 Continue\r\n\r\n"]
 
 
 def test_close_sends_what_is_pending_first() -> None:
     async def scenario() -> Recorder:
         recorder = Recorder()
         transport = wrap(recorder, asyncio.get_running_loop())
-        transport.write(b"bye")
+        transport.write(HEAD)
         transport.close()
         await asyncio.sleep(0)  # the scheduled flush finds nothing left
         return recorder
 
     recorder = asyncio.run(scenario())
-    assert recorder.writes == [b"bye"]
+    assert recorder.writes == [HEAD]
     assert recorder.closed
 
 

@@ -1,17 +1,15 @@
 """uvicorn's httptools protocol, with each response leaving in one socket write.
 
 uvicorn writes a response's status line and headers, then its body, as two ``send`` calls on
-the socket; the client wakes for the first and reads again for the second. Here the
-protocol's transport is wrapped so that what the protocol writes during one step of the event
-loop is joined and sent once, at the start of the loop's next step: the edge's ``EdgeApp``
-sends ``http.response.start`` and ``http.response.body`` in the same step, so a response is
-one write (and one wake-up of the client). A ``100 Continue`` interim response is still sent
-before the request body is read (it is written, then the protocol waits for the body, which
-ends the step).
+the socket, and the client wakes for the first and reads again for the second. Here the
+protocol's transport is wrapped: a write that is a final response's status line and headers
+(``HTTP/1.x NNN ...`` ending in a blank line, NNN not 1xx) is held and goes out with the next
+write, the body's, at once; if no write follows in the same step of the event loop (a HEAD
+response, a streamed body), it goes out alone at the start of the next step. A ``100
+Continue`` and every other write are sent as they come.
 
 It changes nothing of HTTP: the bytes on the wire are the same, in the same order; a close
-sends what is pending first. It does not coalesce across connections or delay a write past
-the current step.
+sends what is held first.
 """
 
 from __future__ import annotations
@@ -23,27 +21,29 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 class CoalescingTransport:
-    """A transport whose writes within one loop step go out as one write."""
+    """A transport that sends a response's head together with the write after it."""
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
-        self._pending: list[bytes] = []
+        self._held: bytes | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not data:
-            return
-        if not self._pending:
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._transport.write(held + bytes(data))
+        elif _is_final_head(data):
+            self._held = bytes(data)
             self._loop.call_soon(self.flush)
-        self._pending.append(bytes(data))
+        elif data:
+            self._transport.write(data)
 
     def flush(self) -> None:
-        if not self._pending:
+        if self._held is None:
             return
-        data = b"".join(self._pending)
-        self._pending.clear()
+        held, self._held = self._held, None
         if not self._transport.is_closing():
-            self._transport.write(data)
+            self._transport.write(held)
 
     def close(self) -> None:
         self.flush()
@@ -51,6 +51,12 @@ class CoalescingTransport:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
+
+
+def _is_final_head(data: bytes | bytearray | memoryview) -> bool:
+    """A status line and headers of a final (not 1xx) response."""
+    head = bytes(data[:10])
+    return head.startswith(b"HTTP/") and head[9:10] != b"1" and bytes(data[-4:]) == b"\r\n\r\n"
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
