@@ -8,6 +8,13 @@ write, the body's, at once; if no write follows in the same step of the event lo
 response, a streamed body), it goes out alone at the start of the next step. A ``100
 Continue`` and every other write are sent as they come.
 
+The edge always reads a request's whole body, so a request that asks ``Expect: 100-continue``
+(boto3's PutObject and UploadPart do) is answered ``100 Continue`` as soon as its headers are
+parsed and its handling starts, rather than when the application first asks for the body on a
+later step of the loop: the client starts sending the body one loop turn sooner (under load,
+behind whatever else is ready). A request queued behind an earlier one on the connection
+(pipelined) still gets it only when its turn comes.
+
 It changes nothing of HTTP: the bytes on the wire are the same, in the same order; a close
 sends what is held first.
 """
@@ -66,3 +73,14 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         wrapped = CoalescingTransport(cast(asyncio.Transport, transport), self.loop)
         # duck-typed: every attribute but write and close is the real transport's
         super().connection_made(cast(asyncio.Transport, wrapped))
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        cycle = self.cycle
+        if (
+            cycle is not None
+            and cycle.waiting_for_100_continue
+            and not any(queued is cycle for queued, _ in self.pipeline)
+        ):
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            cycle.waiting_for_100_continue = False
