@@ -199,3 +199,56 @@ def test_expect_100_continue_then_one_final_response(client: Any, cloud: LocalCl
         head = _read_head(sock)
         assert head.startswith(b"HTTP/1.1 200 ") and b"\r\ncontent-length: 5\r\n" in head.lower()
     assert client("s3").get_object(Bucket="continue", Key="k")["Body"].read() == b"hello"
+
+
+def test_scans_of_a_table_and_its_index_leave_the_items_as_stored(client: Any) -> None:
+    """Scans return what DynamoDB documents (a KEYS_ONLY index: the keys; a projection: the
+    named attributes; a filter: the matching items) and never change the stored items."""
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName="scanned",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "kind", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-kind",
+                "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    stored = {
+        f"k{i}": {"pk": {"S": f"k{i}"}, "kind": {"S": "odd" if i % 2 else "even"},
+                  "n": {"N": str(i)}, "tags": {"L": [{"S": "a"}, {"M": {"x": {"N": "1"}}}]}}
+        for i in range(6)
+    }  # fmt: skip
+    for item in stored.values():
+        ddb.put_item(TableName="scanned", Item=item)
+    index = ddb.scan(TableName="scanned", IndexName="by-kind")["Items"]
+    assert sorted(index, key=lambda i: i["pk"]["S"]) == [
+        {"pk": item["pk"], "kind": item["kind"]} for item in stored.values()
+    ]
+    projected = ddb.scan(
+        TableName="scanned",
+        FilterExpression="kind = :odd",
+        ProjectionExpression="pk, tags[1].x",
+        ExpressionAttributeValues={":odd": {"S": "odd"}},
+    )
+    assert projected["Count"] == 3
+    assert all(set(item) == {"pk", "tags"} for item in projected["Items"])
+    assert all(item["tags"] == {"L": [{"M": {"x": {"N": "1"}}}]} for item in projected["Items"])
+    assert ddb.scan(TableName="scanned", Select="COUNT")["Count"] == 6
+    full = {item["pk"]["S"]: item for item in ddb.scan(TableName="scanned")["Items"]}
+    assert full == stored
+    ddb.update_item(
+        TableName="scanned",
+        Key={"pk": {"S": "k1"}},
+        UpdateExpression="SET n = :n",
+        ExpressionAttributeValues={":n": {"N": "100"}},
+        ReturnValues="ALL_OLD",
+    )
+    assert ddb.get_item(TableName="scanned", Key={"pk": {"S": "k1"}})["Item"]["n"] == {"N": "100"}
