@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import boto3
@@ -161,3 +162,93 @@ def test_a_new_local_cloud_starts_with_empty_moto_state(tmp_path: Any) -> None:
         finally:
             local.stop()
     assert buckets == [[], []]
+
+
+def _read_head(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {data!r}"
+        data += chunk
+    return data
+
+
+def test_expect_100_continue_then_one_final_response(client: Any, cloud: LocalCloud) -> None:
+    """A PutObject that waits for ``100 Continue`` (as boto3's does) gets it before it sends
+    its body, then the final response; the object is stored."""
+    client("s3").create_bucket(Bucket="continue")
+    port = int(cloud.endpoint_url.rsplit(":", 1)[1])
+    auth = (
+        "AWS4-HMAC-SHA256 Credential=AKIDRAW/20261126/us-east-1/s3/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"PUT /continue/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+            b"Expect: 100-continue\r\nAuthorization: " + auth.encode() + b"\r\n\r\n"
+        )
+        assert _read_head(sock) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"hello")
+        final = _read_head(sock)
+        assert final.startswith(b"HTTP/1.1 200 "), final
+        sock.sendall(
+            b"HEAD /continue/k HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+            + auth.encode()
+            + b"\r\n\r\n"
+        )
+        head = _read_head(sock)
+        assert head.startswith(b"HTTP/1.1 200 ") and b"\r\ncontent-length: 5\r\n" in head.lower()
+    assert client("s3").get_object(Bucket="continue", Key="k")["Body"].read() == b"hello"
+
+
+def test_scans_of_a_table_and_its_index_leave_the_items_as_stored(client: Any) -> None:
+    """Scans return what DynamoDB documents (a KEYS_ONLY index: the keys; a projection: the
+    named attributes; a filter: the matching items) and never change the stored items."""
+    ddb = client("dynamodb")
+    ddb.create_table(
+        TableName="scanned",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "kind", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-kind",
+                "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    stored = {
+        f"k{i}": {"pk": {"S": f"k{i}"}, "kind": {"S": "odd" if i % 2 else "even"},
+                  "n": {"N": str(i)}, "tags": {"L": [{"S": "a"}, {"M": {"x": {"N": "1"}}}]}}
+        for i in range(6)
+    }  # fmt: skip
+    for item in stored.values():
+        ddb.put_item(TableName="scanned", Item=item)
+    index = ddb.scan(TableName="scanned", IndexName="by-kind")["Items"]
+    assert sorted(index, key=lambda i: i["pk"]["S"]) == [
+        {"pk": item["pk"], "kind": item["kind"]} for item in stored.values()
+    ]
+    projected = ddb.scan(
+        TableName="scanned",
+        FilterExpression="kind = :odd",
+        ProjectionExpression="pk, tags[1].x",
+        ExpressionAttributeValues={":odd": {"S": "odd"}},
+    )
+    assert projected["Count"] == 3
+    assert all(set(item) == {"pk", "tags"} for item in projected["Items"])
+    assert all(item["tags"] == {"L": [{"M": {"x": {"N": "1"}}}]} for item in projected["Items"])
+    assert ddb.scan(TableName="scanned", Select="COUNT")["Count"] == 6
+    full = {item["pk"]["S"]: item for item in ddb.scan(TableName="scanned")["Items"]}
+    assert full == stored
+    ddb.update_item(
+        TableName="scanned",
+        Key={"pk": {"S": "k1"}},
+        UpdateExpression="SET n = :n",
+        ExpressionAttributeValues={":n": {"N": "100"}},
+        ReturnValues="ALL_OLD",
+    )
+    assert ddb.get_item(TableName="scanned", Key={"pk": {"S": "k1"}})["Item"]["n"] == {"N": "100"}

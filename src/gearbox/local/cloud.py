@@ -132,6 +132,8 @@ class LocalCloud:
     def _make_server(self) -> Any:
         import uvicorn
 
+        from gearbox.local.edge.protocol import CoalescingHttpToolsProtocol
+
         chain = build_chain(
             {"sqs": self.sqs, "lambda": self.functions, "s3": self.s3events, "sns": self.sns},
             self.backend,
@@ -142,7 +144,7 @@ class LocalCloud:
         app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
             app,
-            http="httptools",
+            http=CoalescingHttpToolsProtocol,
             loop="asyncio",
             lifespan="on",
             log_level="warning",
