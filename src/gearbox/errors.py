@@ -4,8 +4,9 @@
 
     GearboxError                 anything Gearbox reports to a user as one line, exit code 2
     ├── SettingsError            a setting has an unusable value
-    └── StateDirError            the state directory cannot be used
-        └── StateDirLocked       another ``gearbox up`` holds it
+    ├── StateDirError            the state directory cannot be used
+    │   └── StateDirLocked       another ``gearbox up`` holds it
+    └── PolicyError              an IAM policy document is malformed
 
 Errors that AWS clients see (SQS's ``QueueDoesNotExist`` and the like) are not exceptions of
 this tree: they are ``gearbox.local.sqs.errors.SqsError`` values, turned into AWS-shaped
@@ -30,3 +31,7 @@ class StateDirError(GearboxError):
 
 class StateDirLocked(StateDirError):
     """Another running ``gearbox up`` owns the state directory."""
+
+
+class PolicyError(GearboxError):
+    """An IAM policy document is malformed; the message says where and why."""

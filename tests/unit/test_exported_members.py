@@ -13,5 +13,5 @@ def test_all_is_sorted_and_every_name_exists() -> None:
 
 def test_public_names_are_exported() -> None:
     public = {name for name in vars(gearbox) if not name.startswith("_")}
-    modules = {"app", "clock", "errors", "settings", "local", "cli"}
+    modules = {"app", "clock", "errors", "settings", "local", "cli", "policy"}
     assert public - modules - {"annotations"} == set(gearbox.__all__) - {"__version__"}

@@ -1,0 +1,1 @@
+"""IAM policies for Gearbox functions: generated from code, evaluated as AWS evaluates them."""
