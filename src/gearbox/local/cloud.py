@@ -21,7 +21,9 @@ from gearbox.clock import Clock, SystemClock
 from gearbox.errors import GearboxError
 from gearbox.local.backend import MotoBackend
 from gearbox.local.edge.asgi import EdgeApp
+from gearbox.local.edge.authorize import Authorize
 from gearbox.local.edge.chain import build_chain
+from gearbox.local.edge.observed import ObservedCalls, ObservedRoute
 from gearbox.local.functions.service import LambdaService
 from gearbox.local.s3events import S3Notifications
 from gearbox.local.schedules import Schedules
@@ -48,6 +50,8 @@ class LocalCloud:
     s3events: S3Notifications
     sns: SnsDelivery
     schedules: Schedules
+    observed: ObservedCalls
+    clock: Clock
     _server: Any = field(default=None, repr=False)
     _schedules_task: asyncio.Task[None] | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -75,6 +79,8 @@ class LocalCloud:
                 queues=sqs,
             )
             undo.callback(functions.registry.close)
+            observed = ObservedCalls(state.path)
+            undo.callback(observed.close)
             backend = MotoBackend(settings.host, port)
             s3events = S3Notifications(
                 state_dir=state.path,
@@ -111,6 +117,8 @@ class LocalCloud:
             s3events=s3events,
             sns=sns,
             schedules=schedules,
+            observed=observed,
+            clock=clock,
         )
 
     @property
@@ -129,6 +137,15 @@ class LocalCloud:
             self.backend,
             self.settings.region,
             identify=self._principal,
+            authorize=Authorize(
+                self.settings.iam_mode,
+                function_of=self.functions.identity,
+                roles=self.functions.roles,
+                observed=self.observed,
+                clock=self.clock,
+                account=self.settings.account_id,
+            ),
+            routes=[ObservedRoute(self.observed)],
         )
         app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
@@ -201,6 +218,7 @@ class LocalCloud:
         self.s3events.close()
         self.sqs.close()
         self.functions.registry.close()
+        self.observed.close()
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()
