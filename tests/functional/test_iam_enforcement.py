@@ -74,13 +74,16 @@ class Harness:
             service, endpoint_url=self.cloud.endpoint_url, region_name=REGION, **CREDENTIALS
         )
 
-    def role(self, name: str, *statements: dict[str, Any]) -> str:
+    def role(
+        self, name: str, *statements: dict[str, Any], tags: dict[str, str] | None = None
+    ) -> str:
         iam = self.client("iam")
-        arn = str(
-            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"][
-                "Arn"
-            ]
+        created = iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(TRUST),
+            Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
         )
+        arn = str(created["Role"]["Arn"])
         if statements:
             iam.put_role_policy(
                 RoleName=name, PolicyName="inline", PolicyDocument=document(*statements)
@@ -290,15 +293,10 @@ def test_a_function_whose_role_does_not_exist_may_do_nothing(
     assert "role arn:aws:iam::123456789012:role/never-created does not exist" in caplog.text
 
 
-def test_conditions_on_the_request_context(gb: Harness) -> None:
-    gb.tables("regional")
+def test_conditions_on_the_request_context(gb: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    gb.tables("regional", "tenants")
     role = gb.role(
         "conditional",
-        allow(
-            "dynamodb:GetItem",
-            table_arn("regional"),
-            Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
-        ),
         allow(
             "dynamodb:PutItem",
             table_arn("regional"),
@@ -308,17 +306,47 @@ def test_conditions_on_the_request_context(gb: Harness) -> None:
             },
         ),
         allow(
+            "dynamodb:GetItem",
+            table_arn("regional"),
+            Condition={"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+        ),
+        allow(
             "dynamodb:DeleteItem",
             table_arn("regional"),
             Condition={"StringEquals": {"aws:SourceVpc": "vpc-1"}},
         ),
+        allow(
+            "dynamodb:UpdateItem",
+            table_arn("regional"),
+            Condition={
+                "StringEquals": {"aws:PrincipalTag/team": "orders"},
+                "Null": {"aws:username": "true"},
+                "DateLessThan": {"aws:CurrentTime": "2026-06-01T00:00:00Z"},  # the test clock
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/condition*"},
+            },
+        ),
+        allow(
+            "dynamodb:GetItem",
+            table_arn("tenants"),
+            Condition={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["a"]}},
+        ),
+        tags={"team": "orders"},
     )
     fn = gb.function("conditional-fn", role)
     assert gb.call(fn, "dynamodb", "put_item", TableName="regional", Item=ITEM)["code"] is None
+    update = {"UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "1"}}}
+    updated = gb.call(fn, "dynamodb", "update_item", TableName="regional", Key=ITEM, **update)
+    assert updated["code"] is None
     got = gb.call(fn, "dynamodb", "get_item", TableName="regional", Key=ITEM)
     assert got["code"] == "AccessDeniedException"  # asked in us-east-1
-    deleted = gb.call(fn, "dynamodb", "delete_item", TableName="regional", Key=ITEM)
-    assert deleted["code"] == "AccessDeniedException"  # aws:SourceVpc: not evaluated, fails closed
+    with caplog.at_level(logging.WARNING, logger="gearbox.local.edge.authorize"):
+        deleted = gb.call(fn, "dynamodb", "delete_item", TableName="regional", Key=ITEM)
+    assert deleted["code"] == "AccessDeniedException"  # aws:SourceVpc: not evaluated
+    assert "not evaluated: inline/statement 3: StringEquals aws:SourceVpc" in caplog.text
+    own = gb.call(fn, "dynamodb", "get_item", TableName="tenants", Key={"id": {"S": "a"}})
+    assert own["code"] is None
+    other = gb.call(fn, "dynamodb", "get_item", TableName="tenants", Key={"id": {"S": "b"}})
+    assert other["code"] == "AccessDeniedException"
 
 
 def test_warn_mode_logs_and_lets_the_call_through(

@@ -15,9 +15,14 @@ cached role policies.
 
 Condition keys supplied: ``aws:SourceIp``, ``aws:CurrentTime``, ``aws:EpochTime`` (from the
 local cloud's clock), ``aws:SecureTransport`` (false: the edge speaks HTTP),
-``aws:PrincipalArn``, ``aws:PrincipalType``, ``aws:PrincipalAccount``, ``aws:PrincipalTag/*``,
-``aws:userid``, ``aws:RequestedRegion``; ``aws:username`` is known absent (a role has none);
-plus the service keys of ``request_resource``. Any other key is "not evaluated".
+``aws:PrincipalArn``, ``aws:PrincipalType``, ``aws:PrincipalAccount``, ``aws:PrincipalTag/*``
+(the role's tags), ``aws:userid``, ``aws:RequestedRegion``, ``aws:ViaAWSService`` and
+``aws:PrincipalIsAWSService`` (false: the function calls directly); known to be absent from a
+Lambda function's direct call, as on AWS: ``aws:username`` (a role has none), the MFA keys,
+``aws:CalledVia*``, ``aws:PrincipalOrg*``, ``aws:Source{Arn,Account,OrgID,OrgPaths}``; plus the
+service keys of ``request_resource``. Any other key is "not evaluated", among them the VPC keys
+(``aws:SourceVpc``: the local cloud has no VPCs), ``aws:ResourceTag/*``, ``aws:RequestTag/*``
+and ``aws:TagKeys``.
 """
 
 from __future__ import annotations
@@ -41,7 +46,22 @@ from gearbox.settings import IamMode
 log = logging.getLogger(__name__)
 
 _READ_PREFIXES = ("Get", "List", "Simulate", "Generate")
-_KNOWN = frozenset({"aws:username"})
+_KNOWN_ABSENT = frozenset(
+    {
+        "aws:username",
+        "aws:multifactorauthpresent",
+        "aws:multifactorauthage",
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +124,7 @@ class Authorize:
             if decision.reason == "explicit-deny"
             else "no statement allows it"
             if role.exists
-            else f"role {role.arn} does not exist"
+            else f"role {role.arn} does not exist; IAM is not kept across restarts"
         )
         unknown = f"; not evaluated: {', '.join(decision.not_evaluated)}"
         log.warning(
@@ -134,6 +154,8 @@ def _base_context(
         "aws:principaltype": ("AssumedRole",),
         "aws:principalaccount": (role.arn.split(":")[4] if role.arn.count(":") >= 5 else "",),
         "aws:requestedregion": (exchange.region,),
+        "aws:viaawsservice": ("false",),
+        "aws:principalisawsservice": ("false",),
     }
     if role.role_id is not None:
         values["aws:userid"] = (f"{role.role_id}:{identity.name}",)
@@ -151,5 +173,5 @@ def _context(base: dict[str, tuple[str, ...]], call: Call) -> RequestContext:
     values = dict(base)
     values.update({k.lower(): v for k, v in call.context.items()})
     return RequestContext(
-        values=values, known=_KNOWN | call.known, known_prefixes=("aws:principaltag/",)
+        values=values, known=_KNOWN_ABSENT | call.known, known_prefixes=("aws:principaltag/",)
     )
