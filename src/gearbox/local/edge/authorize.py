@@ -105,19 +105,19 @@ class Authorize:
         role = await self._roles.get(identity.role_arn)
         now = self._clock.now()
         base = _base_context(exchange, identity, role, now)
-        for call in calls:
+        denied: Decision | None = None
+        for call in calls:  # all of them, so the observed policy learns every one
             decision = evaluate(role.policies, call.action, call.resource, _context(base, call))
             self._observed.record(identity.name, call.action, call.resource, decision.reason, now)
             if not decision.allowed:
-                self._deny(exchange, identity, role, decision)
-                return
+                self._log_denial(identity, role, decision)
+                denied = denied or decision
+        if denied is not None and self._mode == "enforce":
+            principal = f"arn:aws:sts::{self._account}:assumed-role/{role.name}/{identity.name}"
+            exchange.response = access_denied(exchange, principal, denied)
 
-    def _deny(
-        self,
-        exchange: Exchange,
-        identity: FunctionIdentity,
-        role: RolePermissions,
-        decision: Decision,
+    def _log_denial(
+        self, identity: FunctionIdentity, role: RolePermissions, decision: Decision
     ) -> None:
         why = (
             f"explicit deny in {decision.statement}"
@@ -136,9 +136,6 @@ class Authorize:
             why,
             unknown if decision.not_evaluated else "",
         )
-        if self._mode == "enforce":
-            principal = f"arn:aws:sts::{self._account}:assumed-role/{role.name}/{identity.name}"
-            exchange.response = access_denied(exchange, principal, decision)
 
 
 def _base_context(
