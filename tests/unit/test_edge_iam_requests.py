@@ -143,6 +143,18 @@ def test_s3_buckets_objects_and_copies() -> None:
     ]
 
 
+def test_s3_versions_and_batch_deletes() -> None:
+    assert calls("s3", "get_object", Bucket="b", Key="k", VersionId="v1") == [
+        ("s3:GetObjectVersion", "arn:aws:s3:::b/k")
+    ]
+    assert calls(
+        "s3", "delete_objects", Bucket="b", Delete={"Objects": [{"Key": "z"}, {"Key": "a/1"}]}
+    ) == [
+        ("s3:DeleteObject", "arn:aws:s3:::b/a/1"),
+        ("s3:DeleteObject", "arn:aws:s3:::b/z"),
+    ]
+
+
 def test_s3_listing_condition_keys() -> None:
     (call,) = requested_calls(
         exchange_of("s3", "list_objects_v2", Bucket="b", Prefix="home/ana/", Delimiter="/"), ACCOUNT

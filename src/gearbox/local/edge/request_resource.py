@@ -5,7 +5,9 @@ form parameters, REST path) and names, per service:
 
 - S3: the bucket (``arn:aws:s3:::bucket``) or the object (``arn:aws:s3:::bucket/key``), from
   the path or a virtual-hosted ``Host``; ``CopyObject``/``UploadPartCopy`` also need
-  ``s3:GetObject`` on the source; ``s3:prefix``, ``s3:delimiter``, ``s3:max-keys`` of listings;
+  ``s3:GetObject`` on the source; ``DeleteObjects`` needs ``s3:DeleteObject`` on each key of
+  its body; a ``versionId`` turns ``GetObject`` into ``GetObjectVersion`` (and the like);
+  ``s3:prefix``, ``s3:delimiter``, ``s3:max-keys`` of listings;
 - DynamoDB: ``TableName`` (an index ARN with ``IndexName``), each table of batch operations,
   and each item of ``TransactWriteItems``/``TransactGetItems`` with the item action it needs
   (``PutItem``, ``UpdateItem``, ``DeleteItem``, ``ConditionCheckItem``, ``GetItem``);
@@ -28,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+from xml.etree import ElementTree
 
 from gearbox.local.edge.actions import UNCHECKED, action_name, service_model
 from gearbox.local.edge.chain import Exchange
@@ -107,6 +110,20 @@ def _text(params: Mapping[str, Any], *names: str) -> str | None:
 # S3
 
 
+_S3_KNOWN = frozenset({"s3:prefix", "s3:delimiter", "s3:max-keys"})
+# Object operations on a given version (``versionId``) need the version's action.
+_S3_VERSIONED = {
+    "GetObject": "GetObjectVersion",
+    "HeadObject": "GetObjectVersion",
+    "DeleteObject": "DeleteObjectVersion",
+    "GetObjectAcl": "GetObjectVersionAcl",
+    "PutObjectAcl": "PutObjectVersionAcl",
+    "GetObjectTagging": "GetObjectVersionTagging",
+    "PutObjectTagging": "PutObjectVersionTagging",
+    "DeleteObjectTagging": "DeleteObjectVersionTagging",
+}
+
+
 def _s3(r: _Request) -> list[Call]:
     bucket = r.params.get("Bucket")
     key = r.params.get("Key")
@@ -116,15 +133,29 @@ def _s3(r: _Request) -> list[Call]:
         key = unquote(path) if bucket and path else key
     if not bucket:
         return []
-    keys = _s3_list_keys(r) if r.operation in ("ListObjects", "ListObjectsV2") else {}
-    known = frozenset({"s3:prefix", "s3:delimiter", "s3:max-keys"})
+    if r.operation == "DeleteObjects":
+        keys = _deleted_keys(r.exchange.request.body)
+        return [Call("s3:DeleteObject", f"arn:aws:s3:::{bucket}/{k}", {}, _S3_KNOWN) for k in keys]
+    context = _s3_list_keys(r) if r.operation in ("ListObjects", "ListObjectsV2") else {}
+    operation = r.operation
+    if "versionId" in r.exchange.request.query():
+        operation = _S3_VERSIONED.get(operation, operation)
     resource = f"arn:aws:s3:::{bucket}/{key}" if key else f"arn:aws:s3:::{bucket}"
-    calls = [Call(action_name("s3", r.operation), resource, keys, known)]
+    calls = [Call(action_name("s3", operation), resource, context, _S3_KNOWN)]
     source = r.exchange.request.header("x-amz-copy-source")
     if source and r.operation in ("CopyObject", "UploadPartCopy"):
         path = unquote(source.partition("?")[0]).lstrip("/")
-        calls.append(Call("s3:GetObject", f"arn:aws:s3:::{path}", {}, known))
+        calls.append(Call("s3:GetObject", f"arn:aws:s3:::{path}", {}, _S3_KNOWN))
     return calls
+
+
+def _deleted_keys(body: bytes) -> list[str]:
+    """The object keys of a DeleteObjects request (``<Delete><Object><Key>``)."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        return []
+    return sorted({e.text or "" for e in root.iter() if e.tag.rpartition("}")[2] == "Key"})
 
 
 def _s3_list_keys(r: _Request) -> dict[str, tuple[str, ...]]:
