@@ -138,13 +138,15 @@ class Clients:
     sqs: Any
     dynamodb: Any
     lam: Any
+    iam: Any
 
     @classmethod
     def of(cls, endpoint: str) -> Clients:
-        return cls(*(make_client(s, endpoint) for s in ("s3", "sqs", "dynamodb", "lambda")))
+        services = ("s3", "sqs", "dynamodb", "lambda", "iam")
+        return cls(*(make_client(s, endpoint) for s in services))
 
     def close(self) -> None:
-        for client in (self.s3, self.sqs, self.dynamodb, self.lam):
+        for client in (self.s3, self.sqs, self.dynamodb, self.lam, self.iam):
             client.close()
 
 
@@ -240,6 +242,7 @@ def setup(c: Clients, target: str, run: Run) -> str | None:
     )
     for phase in PHASES:
         create_table(c.dynamodb, f"pipeline-{phase}")
+    create_role(c.iam)
     environment: dict[str, str] = {}
     if target == MINISTACK:
         environment["PYTHONPATH"] = sysconfig.get_paths()["purelib"]
@@ -294,6 +297,34 @@ def setup(c: Clients, target: str, run: Run) -> str | None:
     c.sqs.purge_queue(QueueUrl=url)
     wait_for(lambda: depth(c.sqs, url) == 0, "queue purged", SETUP_TIMEOUT)
     return url
+
+
+def create_role(iam: Any) -> None:
+    """The function's role: it may put items into the pipeline's tables, nothing else
+    (Gearbox enforces it, as AWS does)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    name = ROLE.rpartition("/")[2]
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "dynamodb:PutItem",
+                "Resource": "arn:aws:dynamodb:*:*:table/pipeline-*",
+            }
+        ],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="write", PolicyDocument=json.dumps(policy))
 
 
 def upload(s3: Any, phase: str, n: int) -> dict[str, float]:

@@ -55,5 +55,6 @@ class ScaffoldError(GearboxError):
 
 
 class PolicyError(GearboxError):
-    """A handler cannot be analysed (no such file or function, code that does not parse), or
-    a hand-written policy declaration is malformed."""
+    """A handler cannot be analysed (no such file or function, code that does not parse), a
+    hand-written policy declaration is malformed, or an IAM policy document is malformed; the
+    message says where and why."""

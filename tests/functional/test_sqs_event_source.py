@@ -253,6 +253,7 @@ def test_mappings_survive_a_restart(tmp_path: Any, clock: ManualClock) -> None:
     from gearbox.local.cloud import LocalCloud
     from gearbox.settings import Settings
     from tests.conftest import CREDENTIALS, REGION
+    from tests.functional.lambda_helpers import ensure_test_role
 
     settings = Settings(port=0, state_dir=tmp_path / "restart")
 
@@ -274,6 +275,7 @@ def test_mappings_survive_a_restart(tmp_path: Any, clock: ManualClock) -> None:
     second.start()
     try:
         lam, sqs = clients(second)
+        ensure_test_role(lam)  # IAM lives in the backend's memory: gone with the first cloud
         assert lam.get_event_source_mapping(UUID=mapping)["State"] == "Enabled"
         url = sqs.get_queue_url(QueueName="source")["QueueUrl"]
         results = sqs.get_queue_url(QueueName="source-results")["QueueUrl"]

@@ -27,6 +27,15 @@ def test_bad_port_settings() -> None:
         resolve_settings({}, port=65536)
 
 
+def test_iam_mode_precedence_and_values() -> None:
+    assert resolve_settings({}).iam_mode == "enforce"
+    assert resolve_settings({"GEARBOX_IAM_MODE": "warn"}).iam_mode == "warn"
+    assert resolve_settings({"GEARBOX_IAM_MODE": "OFF"}).iam_mode == "off"
+    assert resolve_settings({"GEARBOX_IAM_MODE": "warn"}, iam_mode="enforce").iam_mode == "enforce"
+    with pytest.raises(SettingsError, match="IAM mode must be one of enforce, warn, off"):
+        resolve_settings({"GEARBOX_IAM_MODE": "strict"})
+
+
 def test_state_dir_is_locked_while_open(tmp_path: Path) -> None:
     first = open_state_dir(tmp_path / "s", "0.1.0")
     with pytest.raises(StateDirLocked):

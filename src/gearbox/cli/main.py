@@ -31,13 +31,20 @@ def cli() -> None:
     default=None,
     help="Where queues and other state are kept [default: .gearbox].",
 )
-def up(port: int | None, state_dir: Path | None) -> None:
+@click.option(
+    "--iam-mode",
+    type=click.Choice(["enforce", "warn", "off"]),
+    default=None,
+    help="What a function's call its role does not allow gets: AccessDenied (enforce), "
+    "a log line (warn), or nothing (off) [default: GEARBOX_IAM_MODE or enforce].",
+)
+def up(port: int | None, state_dir: Path | None, iam_mode: str | None) -> None:
     """Run the local cloud in the foreground on 127.0.0.1 (Ctrl-C stops it)."""
     from gearbox.local.cloud import LocalCloud
     from gearbox.settings import resolve_settings
 
     out = Output()
-    settings = resolve_settings(os.environ, port=port, state_dir=state_dir)
+    settings = resolve_settings(os.environ, port=port, state_dir=state_dir, iam_mode=iam_mode)
     cloud = LocalCloud.open(settings)
     out.info(
         f"gearbox local cloud on {cloud.endpoint_url} (state in {settings.state_dir}); "

@@ -67,7 +67,11 @@ class MotoBackend:
     def __init__(self, host: str, port: int) -> None:
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from moto.settings import default_user_config  # type: ignore[attr-defined]
 
+        # AWS managed policies (arn:aws:iam::aws:policy/...) exist, so a function's role can
+        # attach them as on AWS; the local cloud checks function calls against them.
+        default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
         # moto's state is global to the process; a new local cloud starts empty, as a fresh
         # `gearbox up` does (this matters where one process opens several, as tests do).
         moto_api_backend.reset()

@@ -21,8 +21,10 @@ from gearbox.clock import Clock, SystemClock
 from gearbox.errors import GearboxError
 from gearbox.local.backend import MotoBackend
 from gearbox.local.edge.asgi import EdgeApp
+from gearbox.local.edge.authorize import Authorize
 from gearbox.local.edge.chain import build_chain
 from gearbox.local.edge.internal import InternalRoutes, journal_route
+from gearbox.local.edge.observed import ObservedCalls, ObservedRoute
 from gearbox.local.functions.service import LambdaService
 from gearbox.local.journal import Journal
 from gearbox.local.s3events import S3Notifications
@@ -51,6 +53,8 @@ class LocalCloud:
     sns: SnsDelivery
     schedules: Schedules
     journal: Journal
+    observed: ObservedCalls
+    clock: Clock
     _server: Any = field(default=None, repr=False)
     _schedules_task: asyncio.Task[None] | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -82,6 +86,8 @@ class LocalCloud:
                 journal=journal,
             )
             undo.callback(functions.registry.close)
+            observed = ObservedCalls(state.path)
+            undo.callback(observed.close)
             backend = MotoBackend(settings.host, port)
             s3events = S3Notifications(
                 state_dir=state.path,
@@ -119,6 +125,8 @@ class LocalCloud:
             sns=sns,
             schedules=schedules,
             journal=journal,
+            observed=observed,
+            clock=clock,
         )
 
     @property
@@ -139,7 +147,18 @@ class LocalCloud:
             self.backend,
             self.settings.region,
             identify=self._principal,
-            internal=InternalRoutes({"journal": journal_route(self.journal)}),
+            authorize=Authorize(
+                self.settings.iam_mode,
+                function_of=self.functions.identity,
+                roles=self.functions.roles,
+                observed=self.observed,
+                clock=self.clock,
+                account=self.settings.account_id,
+            ),
+            routes=[
+                ObservedRoute(self.observed),
+                InternalRoutes({"journal": journal_route(self.journal)}),
+            ],
         )
         app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
@@ -213,6 +232,7 @@ class LocalCloud:
         self.sqs.close()
         self.functions.registry.close()
         self.journal.close()
+        self.observed.close()
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()

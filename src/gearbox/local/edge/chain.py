@@ -2,17 +2,20 @@
 
 ::
 
-    (internal)         Gearbox's own routes under /_gearbox/ (the journal), unsigned
+    (routes)           Gearbox's own ``/_gearbox/...`` routes (the journal, the observed IAM
+                       calls), unsigned
     parse_scope        SigV4 credential scope -> access key, region, service
     resolve_operation  X-Amz-Target / Action / REST route -> operation name
     identify           access key -> principal: the user, or a function (its own access key)
-    (authorize)        the principal's IAM policy allows the call (least-privilege issue)
+    authorize          a function's call is allowed by its role's policies (``authorize.py``)
     (record)           the call goes into the journal (observability issue)
     dispatch           a service Gearbox owns, or else the backend (moto)
 
 Each stage is a plain function of the ``Exchange`` that may fill in a field or set the
 response; the first stage that sets a response ends the chain. Later issues insert their
-stage into ``Chain.stages`` at the place marked above, nothing else changes.
+stage into ``Chain.stages`` at the place marked above, nothing else changes. A stage that
+must see the response (say, to act once IAM has answered) appends a callback to
+``Exchange.after_response``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Exchange:
     path_params: dict[str, str] = field(default_factory=dict)
     principal: str = "user"
     response: Response | None = None
+    after_response: list[Callable[[Response], None]] = field(default_factory=list)
 
 
 Stage = Callable[[Exchange], Awaitable[None]]
@@ -119,6 +123,8 @@ class Chain:
             for stage in self.stages:
                 await stage(exchange)
                 if exchange.response is not None:
+                    for callback in exchange.after_response:
+                        callback(exchange.response)
                     return exchange.response
         except Exception:  # a bug of Gearbox's: answer as AWS does, and log it
             log.exception("internal error on %s %s", request.method, request.path)
@@ -143,9 +149,18 @@ def build_chain(
     backend: Service,
     default_region: str,
     identify: Callable[[str], str] = lambda _: "user",
-    internal: Stage | None = None,
+    *,
+    authorize: Stage | None = None,
+    routes: Sequence[Stage] = (),
 ) -> Chain:
-    """The stages in order; ``internal`` (Gearbox's own ``/_gearbox/`` routes) goes first."""
-    stages: list[Stage] = [] if internal is None else [internal]
-    stages += [parse_scope, resolve, Identify(identify), Dispatcher(owned, backend)]
-    return Chain(stages, default_region=default_region)
+    return Chain(
+        [
+            *routes,
+            parse_scope,
+            resolve,
+            Identify(identify),
+            *([authorize] if authorize is not None else []),
+            Dispatcher(owned, backend),
+        ],
+        default_region=default_region,
+    )

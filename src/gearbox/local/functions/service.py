@@ -6,7 +6,9 @@
 - the ``EnvironmentPool`` that runs invocations in execution environments,
 - the ``AsyncInvokeQueue`` (durable, with Lambda's retry rules) and its ``BotoDeliverer``
   for destinations, and
-- the ``LogBook`` where every invocation's log lands.
+- the ``LogBook`` where every invocation's log lands, and
+- ``RolePolicies``: each function's execution role (``Role`` at CreateFunction) and the
+  policies IAM holds for it, which the edge's authorize stage checks its calls against.
 
 The pool and the queue live on the edge's event loop: ``start`` creates them there and
 ``stop`` ends them. The async queue names functions by ARN, so it knows their region.
@@ -22,12 +24,14 @@ from typing import Any
 
 from gearbox.clock import Clock
 from gearbox.local.clients import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, LocalClients
+from gearbox.local.edge.authorize import FunctionIdentity
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
 from gearbox.local.functions.api import LambdaApi
 from gearbox.local.functions.logs import LogBook
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
 from gearbox.local.functions.registry import FunctionRecord, FunctionRegistry
+from gearbox.local.functions.roles import RolePolicies
 from gearbox.local.journal import Journal, describe
 from gearbox.local.runtime.pool import EnvironmentPool
 from gearbox.local.sinks.async_queue import AsyncInvokeQueue
@@ -60,6 +64,7 @@ class LambdaService:
         self._endpoint_url = endpoint_url
         self._region = region
         self.registry = FunctionRegistry(state_dir)
+        self.roles = RolePolicies(self._clients)
         self.logs = LogBook(state_dir)
         self._pool: EnvironmentPool | None = None
         self._queue: AsyncInvokeQueue | None = None
@@ -121,6 +126,11 @@ class LambdaService:
             self._queue.close()
         self.logs.close()
         self.registry.close()
+
+    def identity(self, access_key: str) -> FunctionIdentity | None:
+        """The function whose own access key this is, and its role; None for any other."""
+        record = self.registry.by_access_key(access_key)
+        return None if record is None else FunctionIdentity(record.name, record.role)
 
     @property
     def queue(self) -> AsyncInvokeQueue:
