@@ -182,6 +182,17 @@ def new(name: str, parent: Path) -> None:
     default=Path(),
     help="The project whose FUNCTION (or every function) to print [default: here].",
 )
+@click.option(
+    "--observed",
+    is_flag=True,
+    help="The policy FUNCTION's calls on the local cloud needed, and its difference from the "
+    "generated one.",
+)
+@click.option(
+    "--endpoint-url",
+    default=None,
+    help="With --observed: the local cloud [default: AWS_ENDPOINT_URL or http://127.0.0.1:4566].",
+)
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json")
 @click.option(
     "--bind",
@@ -197,6 +208,8 @@ def policy(
     *,
     handler: str | None,
     app_path: Path,
+    observed: bool,
+    endpoint_url: str | None,
     fmt: str,
     binds: tuple[str, ...],
     account: str,
@@ -206,9 +219,14 @@ def policy(
     when FUNCTION is not given), or of a plain Lambda handler (--handler).
 
     Warnings (blind spots, statements left with Resource "*") go to stderr."""
-    from gearbox.cli.policy import run_app_policy, run_policy
+    from gearbox.cli.policy import run_app_policy, run_observed_policy, run_policy
 
-    if handler is not None:
+    if observed:
+        if function is None:
+            raise click.UsageError("--observed needs the FUNCTION whose calls to show")
+        endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or "http://127.0.0.1:4566"
+        run_observed_policy(app_path, function, fmt, endpoint, account=account, region=region)
+    elif handler is not None:
         if function is not None:
             raise click.UsageError("give FUNCTION (of the app at --app) or --handler, not both")
         run_policy(handler, fmt, binds, account, region)

@@ -1,5 +1,7 @@
 """``gearbox policy``: the IAM policy of a plain handler (``--handler file.py:function``) or
-of an app's functions (``gearbox policy [FUNCTION] --app PATH``).
+of an app's functions (``gearbox policy [FUNCTION] --app PATH``), or the policy a function's
+calls on the local cloud needed so far and how it differs from the generated one
+(``gearbox policy FUNCTION --observed``).
 
 Parses the handler reference and ``--bind`` options, runs the analysis and prints the policy
 document (JSON or YAML) on stdout; blind spots, unmapped calls and the reason of every
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -92,3 +95,45 @@ def warn(analysis: Analysis, policy: GeneratedPolicy, prefix: str = "") -> None:
                 fg="yellow",
                 err=True,
             )
+
+
+def run_observed_policy(
+    project: Path, function: str, fmt: str, endpoint_url: str, *, account: str, region: str
+) -> None:
+    """Print the observed policy of FUNCTION; the difference from the generated one goes to
+    stderr, one line per action and resource."""
+    from gearbox.dev.session import load_graph
+    from gearbox.policy.app import function_policy
+    from gearbox.policy.compare import compare
+
+    graph = load_graph(project)
+    found = [f for f in graph.functions if function in (f.name, f.physical)]
+    if not found:
+        known = ", ".join(f.name for f in graph.functions)
+        raise PolicyError(f"no function {function!r} in {project} (functions: {known})")
+    target = found[0]
+    observed = fetch_observed(endpoint_url, target.physical)
+    click.echo(render(observed["policy"], fmt), nl=False)
+    generated = function_policy(graph, target, account, region).policy.document
+    difference = compare(generated, observed["calls"])
+    for action, resource in difference.missed:
+        click.secho(f"made but not generated: {action} on {resource}", fg="red", err=True)
+    for action, resource in difference.unused:
+        click.secho(f"generated but not used yet: {action} on {resource}", fg="yellow", err=True)
+    if not difference.missed and not difference.unused:
+        click.echo("the generated policy allows exactly what the calls needed", err=True)
+
+
+def fetch_observed(endpoint_url: str, function: str) -> dict[str, Any]:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    query = urllib.parse.urlencode({"function": function})
+    url = f"{endpoint_url.rstrip('/')}/_gearbox/iam/observed?{query}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body: dict[str, Any] = json.load(response)
+    except (urllib.error.URLError, OSError) as exc:
+        raise PolicyError(f"cannot read the observed calls at {url}: {exc}") from exc
+    return body
