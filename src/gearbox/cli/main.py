@@ -117,12 +117,27 @@ def logs(function: str, follow: bool, state_dir: Path | None) -> None:
     default=None,
     help="State dir of a cloud started here [default: .gearbox].",
 )
-def dev(path: Path, endpoint_url: str | None, port: int | None, state_dir: Path | None) -> None:
-    """Run the project at PATH on the local cloud, stream its events, reload on changes."""
+@click.option(
+    "--iam-mode",
+    type=click.Choice(["enforce", "warn", "off"]),
+    default=None,
+    help="A cloud started here: what a function's call its policy does not allow gets "
+    "[default: GEARBOX_IAM_MODE or enforce].",
+)
+def dev(
+    path: Path,
+    endpoint_url: str | None,
+    port: int | None,
+    state_dir: Path | None,
+    iam_mode: str | None,
+) -> None:
+    """Run the project at PATH on the local cloud, stream its events, reload on changes.
+
+    Each function runs under the least-privilege policy generated from its code."""
     from gearbox.cli.dev import run_dev
     from gearbox.settings import resolve_settings
 
-    settings = resolve_settings(os.environ, port=port, state_dir=state_dir)
+    settings = resolve_settings(os.environ, port=port, state_dir=state_dir, iam_mode=iam_mode)
     run_dev(
         Output(),
         path,
