@@ -11,13 +11,14 @@ import subprocess
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from tests.conftest import CREDENTIALS
-from tests.e2e.conftest import GEARBOX, free_port, run_gearbox
+from tests.e2e.conftest import GEARBOX, Running, free_port, run_gearbox
 from tests.waiting import wait_for
 
 APP = """
@@ -65,14 +66,14 @@ def write_project(root: Path, visibility: int = 30) -> Path:
 class Dev:
     """A running ``gearbox dev`` whose output lines are collected as they come."""
 
-    def __init__(self, project: Path, state_dir: Path) -> None:
-        self.port = free_port()
+    def __init__(self, project: Path, state_dir: Path, endpoint_url: str = "") -> None:
+        self.port = int(endpoint_url.rsplit(":", 1)[1]) if endpoint_url else free_port()
         self.process = subprocess.Popen(
             [GEARBOX, "dev", str(project), "--port", str(self.port), "--state-dir", str(state_dir)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "NO_COLOR": "1", "AWS_ENDPOINT_URL": ""},
+            env={**os.environ, "NO_COLOR": "1", "AWS_ENDPOINT_URL": endpoint_url},
         )
         self.lines: list[str] = []
         self._new: queue.Queue[str] = queue.Queue()
@@ -166,3 +167,23 @@ def test_declaration_error_stops_dev_with_file_and_line(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{project}:" in result.stderr
     assert "visibility" in result.stderr.lower()
+
+
+def test_dev_uses_a_running_cloud_named_by_aws_endpoint_url(
+    tmp_path: Path, start_up: Callable[..., Running]
+) -> None:
+    running = start_up(tmp_path / "cloud-state")
+    project = write_project(tmp_path / "svc")
+    dev = Dev(project, tmp_path / "unused-state", endpoint_url=running.endpoint_url)
+    try:
+        dev.wait_line("watching", timeout=120)
+        assert not any("gearbox local cloud on" in line for line in dev.lines)
+        url = running.client("sqs").get_queue_url(QueueName="devtest-jobs")["QueueUrl"]
+        running.client("sqs").send_message(QueueUrl=url, MessageBody="x")
+        dev.wait_line("devtest-work", "<- sqs:devtest-jobs", "ok")
+    finally:
+        dev.process.send_signal(signal.SIGINT)
+    assert dev.process.wait(timeout=30) == 0
+    names = [f["FunctionName"] for f in running.client("lambda").list_functions()["Functions"]]
+    assert "devtest-work" in names  # the cloud and what dev deployed on it stay
+    assert not (tmp_path / "unused-state").exists()
