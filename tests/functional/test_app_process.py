@@ -16,7 +16,7 @@ import pytest
 
 import gearbox.app
 from gearbox.app import ProcessNotFound, ProcessState, ProcessStateError, invoke_async
-from tests.functional.lambda_helpers import ROLE
+from tests.functional.lambda_helpers import ensure_test_role
 from tests.waiting import wait_for
 
 TABLE = "processes"
@@ -182,7 +182,7 @@ def test_a_chain_of_async_steps_records_its_progress(ddb: Any, client: Callable[
     lam.create_function(
         FunctionName="step",
         Runtime="python3.11",
-        Role=ROLE,
+        Role=ensure_test_role(lam),
         Handler="step.handler",
         Code={"ZipFile": package_with_gearbox_app(STEP_HANDLER)},
         Environment={"Variables": {"PROCESS_TABLE": TABLE}},
