@@ -5,8 +5,9 @@ resource-based permissions AWS needs for the pushing services (S3, SNS, EventBri
 S3 notifications are written per bucket, whole (``PutBucketNotificationConfiguration``
 replaces the configuration), from every trigger on that bucket in the graph, so two
 functions on one bucket never overwrite each other. Mappings are found by (source ARN,
-function) and updated in place. Triggers that are no longer declared are removed for the
-functions this run deploys (their mappings and subscriptions), not for others.
+function) and updated in place. An SQS mapping that is no longer declared is deleted; a
+stream mapping, SNS subscription or schedule rule that is no longer declared stays until
+removed by hand (not yet reconciled), and so do resources.
 """
 
 from __future__ import annotations
