@@ -29,7 +29,7 @@ from gearbox.errors import DeclarationError, GearboxError
 from gearbox.graph import build, load_project, validate
 from gearbox.graph.model import Graph
 
-PolicyMaker = Callable[[Graph, Place], Mapping[str, Mapping[str, Any]]]
+PolicyMaker = Callable[[Graph, Place], "Policies"]
 
 
 class Printer(Protocol):
@@ -45,13 +45,30 @@ def load_graph(path: Path) -> Graph:
     return graph
 
 
-def generated_policies(graph: Graph, place: Place) -> dict[str, Mapping[str, Any]]:
-    """Each function's least-privilege policy generated from its code and the graph; the
-    warnings (blind spots, statements left with ``*``) are ``gearbox policy``'s to show."""
+@dataclass(frozen=True)
+class Policies:
+    """Each function's policy document, and what the user should hear about them."""
+
+    documents: Mapping[str, Mapping[str, Any]]
+    warnings: tuple[str, ...] = ()
+
+
+def generated_policies(graph: Graph, place: Place) -> Policies:
+    """Each function's least-privilege policy generated from its code and the graph, with
+    the analysis's blind spots and the reasons of statements left with ``*``."""
     from gearbox.policy.app import app_policies
 
     made = app_policies(graph, place.account, place.region)
-    return {name: made[name].policy.document for name in made}
+    warnings = []
+    for name, found in sorted(made.items()):
+        warnings += [f"{name}: {spot}" for spot in found.analysis.blind_spots]
+        warnings += [f"{name}: {line}" for line in found.policy.unmapped]
+        warnings += [
+            f'{name}: statement {sid} has Resource "*": {reason}'
+            for sid, reasons in sorted(found.policy.notes.items())
+            for reason in reasons
+        ]
+    return Policies({name: made[name].policy.document for name in made}, tuple(warnings))
 
 
 def project_root(path: Path) -> Path:
@@ -68,6 +85,7 @@ class DevSession:
     policies: PolicyMaker | None = field(default_factory=lambda: generated_policies)
     deployed: dict[str, Deployed] = field(default_factory=dict)
     graph: Graph | None = None
+    warned: set[str] = field(default_factory=set)
 
     def up(self) -> Graph:
         """Load, validate and deploy the project; print what is running."""
@@ -99,8 +117,14 @@ class DevSession:
         )
 
     def _deploy(self, graph: Graph) -> None:
-        policies = self.policies(graph, self.place) if self.policies else {}
-        deployed, notes = deploy(graph, self.clients, self.place, packages(graph), policies.get)
+        policies = self.policies(graph, self.place) if self.policies else Policies({})
+        deployed, notes = deploy(
+            graph, self.clients, self.place, packages(graph), policies.documents.get
+        )
+        for warning in policies.warnings:
+            if warning not in self.warned:  # each once per session, not at every reload
+                self.out.info(f"policy: {warning}")
+        self.warned |= set(policies.warnings)
         self.deployed, self.graph = deployed, graph
         for note in notes:
             self.out.info(f"note: {note}")

@@ -111,17 +111,31 @@ def _installed(file: str) -> bool:
 
 def _forget(root: Path, module: str) -> None:
     """Drop the project's modules from ``sys.modules`` so importing runs them again: those
-    under ``root``, and any non-installed module of the same top-level name (another
-    project loaded before, in the same process)."""
-    top = module.split(".", maxsplit=1)[0]
+    under ``root``, and any non-installed module whose top-level name the project could
+    import (the module's own, or a module or package at ``root``: another project loaded
+    before in the same process, whose ``handlers`` would otherwise shadow this one's)."""
+    tops = {module.split(".", maxsplit=1)[0], *_top_level_names(root)}
     for name, loaded in list(sys.modules.items()):
         if name == "gearbox" or name.startswith("gearbox."):
             continue
         file = getattr(loaded, "__file__", None)
-        same_name = name.split(".")[0] == top and file is not None and not _installed(file)
+        same_name = name.split(".")[0] in tops and file is not None and not _installed(file)
         if same_name or _under(file, root):
             del sys.modules[name]
     importlib.invalidate_caches()
+
+
+def _top_level_names(root: Path) -> set[str]:
+    """Modules and packages importable from ``root``: ``*.py`` files and folders with
+    Python files, except test folders (handlers do not import them, and a test runner's own
+    ``tests`` package must stay loaded)."""
+    names = set()
+    for entry in root.iterdir():
+        if entry.suffix == ".py" and entry.is_file():
+            names.add(entry.stem)
+        elif entry.is_dir() and entry.name.isidentifier() and any(entry.glob("*.py")):
+            names.add(entry.name)
+    return names - {"tests", "test"}
 
 
 def _import(module: str, root: Path) -> None:
