@@ -174,3 +174,19 @@ def test_what_cannot_be_loaded(
     for name, content in files.items():
         write(tmp_path / name, content)
     assert expected in error_of(tmp_path / target)
+
+
+def test_a_second_project_is_not_shadowed_by_the_first_ones_handlers(tmp_path: Path) -> None:
+    for name in ("first", "second"):
+        root = tmp_path / name
+        (root / "handlers").mkdir(parents=True)
+        (root / "handlers" / "__init__.py").write_text("")
+        (root / "handlers" / "work.py").write_text("def work(event, context):\n    return 1\n")
+        (root / "app.py").write_text(
+            "from gearbox.app import App\nfrom handlers.work import work\n\n"
+            f"app = App({name!r})\napp.function()(work)\n"
+        )
+    load_project(tmp_path / "first" / "app.py")
+    [app] = load_project(tmp_path / "second" / "app.py")
+    [function] = app.functions
+    assert Path(function.file) == tmp_path / "second" / "handlers" / "work.py"
