@@ -1,0 +1,93 @@
+"""``gearbox dev``'s deployment of every trigger kind, checked by what reaches each function:
+a direct S3 notification, a DynamoDB stream, an SNS subscription and a schedule."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gearbox.clock import ManualClock
+from gearbox.dev.session import DevSession
+from gearbox.dev.targets import Place
+from gearbox.local.cloud import LocalCloud
+from tests.waiting import wait_for
+
+APP = """
+from gearbox.app import App, Key
+
+app = App("wired")
+photos = app.bucket("photos")
+orders = app.table("orders", partition_key=Key("id"), stream="NEW_IMAGE")
+done = app.topic("done")
+tick = app.schedule("tick", "rate(1 minute)")
+
+
+@app.on_s3(photos, events=("s3:ObjectCreated:*",), suffix=".png")
+def resize(event, context):
+    return event["Records"][0]["s3"]["object"]["key"]
+
+
+@app.on_dynamodb_stream(orders, starting_position="TRIM_HORIZON", batch_size=5)
+def ship(event, context):
+    return [r["eventName"] for r in event["Records"]]
+
+
+@app.on_sns(done, filter_policy={"kind": ["order"]})
+def noted(event, context):
+    return event["Records"][0]["Sns"]["Message"]
+
+
+@app.on_schedule(tick)
+def ticked(event, context):
+    return event["detail-type"]
+"""
+
+
+class Quiet:
+    def info(self, message: str) -> None:
+        pass
+
+    def error(self, message: str) -> None:
+        raise AssertionError(message)
+
+
+def invocations(cloud: LocalCloud, function: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{cloud.endpoint_url}/_gearbox/journal", timeout=5) as answer:
+        entries = json.load(answer)["entries"]
+    return [e for e in entries if e["kind"] == "invocation" and e["function"] == function]
+
+
+def test_every_trigger_kind_reaches_its_function(
+    tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any], clock: ManualClock
+) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(APP))
+    place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
+    DevSession(tmp_path / "app.py", place, client, Quiet()).up()
+
+    client("s3").put_object(Bucket="wired-photos", Key="a.txt", Body=b"x")  # filtered out
+    client("s3").put_object(Bucket="wired-photos", Key="b.png", Body=b"x")
+    [resized] = wait_for(lambda: invocations(cloud, "wired-resize"))
+    assert (resized["trigger"], resized["outcome"]) == ("async:s3", "ok")
+
+    client("dynamodb").put_item(TableName="wired-orders", Item={"id": {"S": "1"}})
+    [shipped] = wait_for(lambda: invocations(cloud, "wired-ship"))
+    assert (shipped["trigger"], shipped["outcome"]) == ("dynamodb:wired-orders", "ok")
+
+    topic = f"arn:aws:sns:us-east-1:{cloud.settings.account_id}:wired-done"
+    sns = client("sns")
+    attributes = {"kind": {"DataType": "String", "StringValue": "invoice"}}
+    sns.publish(TopicArn=topic, Message="skip me", MessageAttributes=attributes)
+    attributes["kind"]["StringValue"] = "order"
+    sns.publish(TopicArn=topic, Message="order 1", MessageAttributes=attributes)
+    [noted] = wait_for(lambda: invocations(cloud, "wired-noted"))
+    assert (noted["trigger"], noted["outcome"]) == ("async:sns", "ok")
+
+    clock.advance(61)
+    ticked = wait_for(lambda: invocations(cloud, "wired-ticked"))
+    assert ticked[0]["trigger"] == "async:schedule"
+    assert len(invocations(cloud, "wired-resize")) == 1  # a.txt did not match the suffix
+    assert len(invocations(cloud, "wired-noted")) == 1  # "invoice" did not match the policy
