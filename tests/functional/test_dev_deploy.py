@@ -48,8 +48,13 @@ def ticked(event, context):
 
 
 class Quiet:
+    """What the session prints, kept; an error fails the test."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
     def info(self, message: str) -> None:
-        pass
+        self.said.append(message)
 
     def error(self, message: str) -> None:
         raise AssertionError(message)
@@ -91,3 +96,35 @@ def test_every_trigger_kind_reaches_its_function(
     assert ticked[0]["trigger"] == "async:schedule"
     assert len(invocations(cloud, "wired-resize")) == 1  # a.txt did not match the suffix
     assert len(invocations(cloud, "wired-noted")) == 1  # "invoice" did not match the policy
+
+
+QUEUED = """
+from gearbox.app import App
+
+app = App("renamed")
+jobs = app.queue("jobs")
+
+
+@app.on_sqs(jobs)
+def {name}(event, context):
+    return len(event["Records"])
+"""
+
+
+def test_a_function_dropped_from_the_declaration_is_removed_with_its_mapping(
+    tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
+) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent(QUEUED.format(name="old")))
+    place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
+    out = Quiet()
+    session = DevSession(app, place, client, out)
+    session.up()
+    app.write_text(textwrap.dedent(QUEUED.format(name="new")))
+    session.reload({app})
+    lam = client("lambda")
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    assert names == ["renamed-new"]
+    mappings = lam.list_event_source_mappings()["EventSourceMappings"]
+    assert [m["FunctionArn"].rsplit(":", 1)[1] for m in mappings] == ["renamed-new"]
+    assert out.said[-1].endswith("; removed: renamed-old")

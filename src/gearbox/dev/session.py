@@ -7,7 +7,8 @@ starts one in this process. A declaration error at start stops
 the session (``DeclarationError``); at a reload it is printed and the previous version keeps
 serving. A reload deploys the whole graph again (idempotent) but uploads code only for the
 functions whose package changed, so the others keep their warm environments, and queued
-events wait in their queues for the new code.
+events wait in their queues for the new code. A function this session deployed that the
+declaration no longer has is deleted, its event source mappings first.
 """
 
 from __future__ import annotations
@@ -71,6 +72,14 @@ def generated_policies(graph: Graph, place: Place) -> Policies:
     return Policies({name: made[name].policy.document for name in made}, tuple(warnings))
 
 
+def remove_function(lam: Any, name: str) -> None:
+    """Delete a function this session deployed and the declaration no longer has, with its
+    event source mappings first (so its queue is not consumed by code nobody declares)."""
+    for mapping in lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]:
+        lam.delete_event_source_mapping(UUID=mapping["UUID"])
+    lam.delete_function(FunctionName=name)
+
+
 def project_root(path: Path) -> Path:
     path = path.resolve()
     return path if path.is_dir() else path.parent
@@ -109,11 +118,15 @@ class DevSession:
             return
         before = {name: d.code_sha256 for name, d in self.deployed.items()}
         self._deploy(graph)
+        removed = sorted(set(before) - set(self.deployed))
+        for name in removed:
+            remove_function(self.clients("lambda"), name)
         fresh = sorted(n for n, d in self.deployed.items() if before.get(n) != d.code_sha256)
         kept = sorted(n for n in self.deployed if n not in fresh)
         self.out.info(
             f"reloaded ({names} changed): new code for {', '.join(fresh) or 'no function'}"
             + (f"; unchanged: {', '.join(kept)}" if kept else "")
+            + (f"; removed: {', '.join(removed)}" if removed else "")
         )
 
     def _deploy(self, graph: Graph) -> None:
