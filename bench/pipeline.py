@@ -65,6 +65,8 @@ from harness import (
 )
 from sqs import BENCH_VENV, MINISTACK_VERSION, ensure_bench_venv, ministack_server
 
+from gearbox.dev.functions import TRUST_POLICY
+
 ROLE = "arn:aws:iam::123456789012:role/bench-lambda"
 RUNTIME = "python3.11"
 BUCKET = "uploads"
@@ -302,18 +304,8 @@ def setup(c: Clients, target: str, run: Run) -> str | None:
 def create_role(iam: Any) -> None:
     """The function's role: it may put items into the pipeline's tables, nothing else
     (Gearbox enforces it, as AWS does)."""
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     name = ROLE.rpartition("/")[2]
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     policy = {
         "Version": "2012-10-17",
         "Statement": [

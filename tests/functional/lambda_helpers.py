@@ -15,19 +15,10 @@ from typing import Any
 
 import boto3
 
+from gearbox.dev.functions import TRUST_POLICY
 from tests.conftest import CREDENTIALS
 
 ROLE = "arn:aws:iam::123456789012:role/test-function"
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 _EVERYTHING = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
@@ -49,7 +40,7 @@ def ensure_test_role(lam: Any) -> str:
     )
     name = ROLE.rpartition("/")[2]
     try:
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(_TRUST))
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     except iam.exceptions.EntityAlreadyExistsException:
         return ROLE
     iam.put_role_policy(

@@ -17,22 +17,13 @@ import pytest
 import urllib3
 
 from gearbox.clock import ManualClock
+from gearbox.dev.functions import TRUST_POLICY
 from gearbox.local.cloud import LocalCloud
 from gearbox.settings import Settings
 from tests.conftest import CREDENTIALS, REGION
 from tests.functional.lambda_helpers import create_function
 
 ACCOUNT = "123456789012"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 CALLER = """
 import boto3
 from botocore.exceptions import ClientError
@@ -80,7 +71,7 @@ class Harness:
         iam = self.client("iam")
         created = iam.create_role(
             RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(TRUST),
+            AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
             Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
         )
         arn = str(created["Role"]["Arn"])
