@@ -19,7 +19,7 @@ import click
 
 from gearbox.errors import PolicyError
 from gearbox.policy import ResourceBinding, analyze_handler, build_policy
-from gearbox.policy.generate import GeneratedPolicy
+from gearbox.policy.generate import GeneratedPolicy, warnings
 from gearbox.policy.model import RESOURCE_KINDS, Analysis
 
 
@@ -84,17 +84,8 @@ def run_app_policy(
 
 
 def warn(analysis: Analysis, policy: GeneratedPolicy, prefix: str = "") -> None:
-    for spot in analysis.blind_spots:
-        click.secho(f"warning: {prefix}{spot}", fg="yellow", err=True)
-    for line in policy.unmapped:
+    for line in warnings(analysis, policy):
         click.secho(f"warning: {prefix}{line}", fg="yellow", err=True)
-    for sid, reasons in sorted(policy.notes.items()):
-        for reason in reasons:
-            click.secho(
-                f'warning: {prefix}statement {sid} has Resource "*": {reason}',
-                fg="yellow",
-                err=True,
-            )
 
 
 def run_observed_policy(

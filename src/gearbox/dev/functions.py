@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from gearbox.app.specs import Destination, FunctionSpec
 from gearbox.dev.targets import Place
+from gearbox.graph.build import target_parts
 from gearbox.package import Package
 
 Clients = Callable[[str], Any]
@@ -139,7 +140,7 @@ def _destinations(spec: FunctionSpec, place: Place) -> dict[str, Any]:
 
 
 def _destination_arn(destination: Destination, place: Place) -> str:
-    kind, _, _ = place.kind_app_name(destination)
+    kind, _, _ = target_parts(destination)
     if kind == "function":
         return place.function_arn(place.physical(destination))
     return place.arn(destination)

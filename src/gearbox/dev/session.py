@@ -58,18 +58,15 @@ def generated_policies(graph: Graph, place: Place) -> Policies:
     """Each function's least-privilege policy generated from its code and the graph, with
     the analysis's blind spots and the reasons of statements left with ``*``."""
     from gearbox.policy.app import app_policies
+    from gearbox.policy.generate import warnings
 
     made = app_policies(graph, place.account, place.region)
-    warnings = []
-    for name, found in sorted(made.items()):
-        warnings += [f"{name}: {spot}" for spot in found.analysis.blind_spots]
-        warnings += [f"{name}: {line}" for line in found.policy.unmapped]
-        warnings += [
-            f'{name}: statement {sid} has Resource "*": {reason}'
-            for sid, reasons in sorted(found.policy.notes.items())
-            for reason in reasons
-        ]
-    return Policies({name: made[name].policy.document for name in made}, tuple(warnings))
+    said = [
+        f"{name}: {line}"
+        for name, found in sorted(made.items())
+        for line in warnings(found.analysis, found.policy)
+    ]
+    return Policies({name: made[name].policy.document for name in made}, tuple(said))
 
 
 def remove_function(lam: Any, name: str) -> None:

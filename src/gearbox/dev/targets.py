@@ -19,15 +19,12 @@ class Place:
     region: str
     account: str
 
-    def kind_app_name(self, target: Target) -> tuple[str, str, str]:
-        return target_parts(target)
-
     def physical(self, target: Target) -> str:
-        _, app, name = self.kind_app_name(target)
+        _, app, name = target_parts(target)
         return names.physical_name(app, name)
 
     def arn(self, target: Target) -> str:
-        kind, _, _ = self.kind_app_name(target)
+        kind, _, _ = target_parts(target)
         return names.arn(kind, self.physical(target), self.region, self.account)
 
     def function_arn(self, physical: str) -> str:
@@ -38,9 +35,11 @@ class Place:
 
     def environment_value(self, target: Target) -> str:
         """Bucket, table, function, schedule -> name; queue -> URL; topic -> ARN."""
-        kind, _, _ = self.kind_app_name(target)
-        if kind == "queue":
-            return self.queue_url(target)
-        if kind == "topic":
-            return self.arn(target)
-        return self.physical(target)
+        kind, _, _ = target_parts(target)
+        return names.environment_value(
+            kind,
+            self.physical(target),
+            region=self.region,
+            account=self.account,
+            endpoint=self.endpoint_url,
+        )

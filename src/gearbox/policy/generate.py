@@ -48,6 +48,19 @@ def generate_policy(
     return build_policy(analysis, bindings, account, region).document
 
 
+def warnings(analysis: Analysis, policy: GeneratedPolicy) -> list[str]:
+    """What a user should hear about a generated policy, one line each: the analysis's
+    blind spots, calls with no known IAM action, and why a statement's resource is ``*``."""
+    lines = [str(spot) for spot in analysis.blind_spots]
+    lines += list(policy.unmapped)
+    lines += [
+        f'statement {sid} has Resource "*": {reason}'
+        for sid, reasons in sorted(policy.notes.items())
+        for reason in reasons
+    ]
+    return lines
+
+
 def _expand(call: Call) -> Iterator[tuple[ActionRule, dict[str, Value]]]:
     """The (action, parameters) pairs of one call, looking inside batch parameters."""
     params = dict(call.params)
