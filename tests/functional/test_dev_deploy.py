@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from gearbox.clock import ManualClock
-from gearbox.dev.session import DevSession
-from gearbox.dev.targets import Place
 from gearbox.local.cloud import LocalCloud
+from tests.functional.dev_helpers import Printed, session_on
 from tests.waiting import wait_for
 
 APP = """
@@ -47,19 +46,6 @@ def ticked(event, context):
 """
 
 
-class Quiet:
-    """What the session prints, kept; an error fails the test."""
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def info(self, message: str) -> None:
-        self.said.append(message)
-
-    def error(self, message: str) -> None:
-        raise AssertionError(message)
-
-
 def invocations(cloud: LocalCloud, function: str) -> list[dict[str, Any]]:
     with urllib.request.urlopen(f"{cloud.endpoint_url}/_gearbox/journal", timeout=5) as answer:
         entries = json.load(answer)["entries"]
@@ -70,8 +56,7 @@ def test_every_trigger_kind_reaches_its_function(
     tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any], clock: ManualClock
 ) -> None:
     (tmp_path / "app.py").write_text(textwrap.dedent(APP))
-    place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
-    DevSession(tmp_path / "app.py", place, client, Quiet()).up()
+    session_on(cloud, client, tmp_path / "app.py").up()
 
     client("s3").put_object(Bucket="wired-photos", Key="a.txt", Body=b"x")  # filtered out
     client("s3").put_object(Bucket="wired-photos", Key="b.png", Body=b"x")
@@ -116,9 +101,7 @@ def test_a_function_dropped_from_the_declaration_is_removed_with_its_mapping(
 ) -> None:
     app = tmp_path / "app.py"
     app.write_text(textwrap.dedent(QUEUED.format(name="old")))
-    place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
-    out = Quiet()
-    session = DevSession(app, place, client, out)
+    session = session_on(cloud, client, app)
     session.up()
     app.write_text(textwrap.dedent(QUEUED.format(name="new")))
     session.reload({app})
@@ -127,4 +110,5 @@ def test_a_function_dropped_from_the_declaration_is_removed_with_its_mapping(
     assert names == ["renamed-new"]
     mappings = lam.list_event_source_mappings()["EventSourceMappings"]
     assert [m["FunctionArn"].rsplit(":", 1)[1] for m in mappings] == ["renamed-new"]
-    assert out.said[-1].endswith("; removed: renamed-old")
+    assert isinstance(session.out, Printed)
+    assert session.out.said[-1].endswith("; removed: renamed-old")

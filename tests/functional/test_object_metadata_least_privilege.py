@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from gearbox.dev.session import DevSession, load_graph
-from gearbox.dev.targets import Place
+from gearbox.dev.session import load_graph
 from gearbox.local.cloud import LocalCloud
 from gearbox.policy.app import function_policy
 from gearbox.policy.compare import compare
 from tests.e2e.conftest import GEARBOX
+from tests.functional.dev_helpers import session_on
 from tests.unit.object_metadata_paths import EXAMPLE, SAMPLES
 from tests.waiting import wait_for
 
@@ -44,14 +44,6 @@ def index_object(event, context):
 '''
 
 
-class Quiet:
-    def info(self, message: str) -> None:
-        pass
-
-    def error(self, message: str) -> None:
-        raise AssertionError(message)
-
-
 @pytest.fixture
 def service(tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]) -> Path:
     assert cloud.settings.iam_mode == "enforce"
@@ -59,8 +51,7 @@ def service(tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]) -> Pa
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
     with (project / "handlers" / "index.py").open("a") as module:
         module.write(PROBE)
-    place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
-    DevSession(project, place, client, Quiet()).up()
+    session_on(cloud, client, project).up()
     return project
 
 

@@ -15,27 +15,17 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from gearbox.app import ProcessState
 from gearbox.clock import ManualClock
-from gearbox.dev.session import DevSession
-from gearbox.dev.targets import Place
 from gearbox.local.cloud import LocalCloud
+from tests.functional.dev_helpers import session_on
 from tests.unit.object_metadata_paths import EXAMPLE, SAMPLES
 from tests.waiting import wait_for
 
 HUGE = 52 * 1024 * 1024  # over the 50 MiB the parsers read
 
 
-class Quiet:
-    def info(self, message: str) -> None:
-        pass
-
-    def error(self, message: str) -> None:
-        raise AssertionError(message)
-
-
 @pytest.fixture
 def deployed(cloud: LocalCloud, client: Callable[..., Any]) -> Callable[[str], Any]:
-    place = Place(cloud.endpoint_url, cloud.settings.region, cloud.settings.account_id)
-    DevSession(EXAMPLE, place, client, Quiet()).up()
+    session_on(cloud, client, EXAMPLE).up()
     return client
 
 
