@@ -113,17 +113,27 @@ def configure(base: SqsMapping, body: Mapping[str, Any]) -> SqsMapping:
     """``base`` with the settings of a Create/UpdateEventSourceMapping request, checked."""
     changes: dict[str, Any] = {}
     if body.get("BatchSize") is not None:
-        changes["batch_size"] = _integer(body["BatchSize"], "BatchSize")
+        changes["batch_size"] = integer(body["BatchSize"], "BatchSize")
     if body.get("MaximumBatchingWindowInSeconds") is not None:
-        changes["maximum_batching_window"] = _integer(
+        changes["maximum_batching_window"] = integer(
             body["MaximumBatchingWindowInSeconds"], "MaximumBatchingWindowInSeconds"
         )
     if "ScalingConfig" in body:
         scaling = body["ScalingConfig"] or {}
         value = scaling.get("MaximumConcurrency")
         changes["maximum_concurrency"] = (
-            None if value is None else _integer(value, "MaximumConcurrency")
+            None if value is None else integer(value, "MaximumConcurrency")
         )
+    changes.update(common_changes(body))
+    mapping = replace(base, **changes)
+    check(mapping)
+    return mapping
+
+
+def common_changes(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings every kind of mapping takes alike from a Create/Update request, checked:
+    ``FunctionResponseTypes``, ``FilterCriteria`` and ``Enabled``."""
+    changes: dict[str, Any] = {}
     if "FunctionResponseTypes" in body:
         types = tuple(body["FunctionResponseTypes"] or ())
         if set(types) - RESPONSE_TYPES:
@@ -143,9 +153,7 @@ def configure(base: SqsMapping, body: Mapping[str, Any]) -> SqsMapping:
         changes["filter_criteria"] = criteria
     if body.get("Enabled") is not None:
         changes["enabled"] = bool(body["Enabled"])
-    mapping = replace(base, **changes)
-    check(mapping)
-    return mapping
+    return changes
 
 
 def check(mapping: SqsMapping) -> None:
@@ -173,7 +181,7 @@ def check(mapping: SqsMapping) -> None:
         )
 
 
-def _integer(value: Any, name: str) -> int:
+def integer(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise MappingError(f"{name} must be an integer")
     return value

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gearbox.local.sources import filters
-from gearbox.local.sources.sqs_mapping import RESPONSE_TYPES, MappingError
+from gearbox.local.sources.sqs_mapping import MappingError, common_changes, integer
 
 KIND = "dynamodb"
 DEFAULT_BATCH_SIZE = 100
@@ -141,7 +141,7 @@ def configure(base: StreamMapping, body: Mapping[str, Any]) -> StreamMapping:
     }
     for wire, name in ints.items():
         if body.get(wire) is not None:
-            changes[name] = _integer(body[wire], wire)
+            changes[name] = integer(body[wire], wire)
     if body.get("BisectBatchOnFunctionError") is not None:
         changes["bisect_batch_on_function_error"] = bool(body["BisectBatchOnFunctionError"])
     if "DestinationConfig" in body:
@@ -149,25 +149,7 @@ def configure(base: StreamMapping, body: Mapping[str, Any]) -> StreamMapping:
         if on_failure is not None:
             _check_destination(str(on_failure))
         changes["on_failure"] = on_failure or None
-    if "FunctionResponseTypes" in body:
-        types = tuple(body["FunctionResponseTypes"] or ())
-        if set(types) - RESPONSE_TYPES:
-            raise MappingError(
-                f"Unsupported FunctionResponseTypes {list(types)}: only "
-                "ReportBatchItemFailures is supported"
-            )
-        changes["function_response_types"] = types
-    if "FilterCriteria" in body:
-        criteria = body["FilterCriteria"] or None
-        if criteria is not None and not (criteria.get("Filters") or []):
-            criteria = None
-        try:
-            filters.compile_criteria(criteria)
-        except filters.FilterError as exc:
-            raise MappingError(str(exc)) from exc
-        changes["filter_criteria"] = criteria
-    if body.get("Enabled") is not None:
-        changes["enabled"] = bool(body["Enabled"])
+    changes.update(common_changes(body))
     mapping = replace(base, **changes)
     check(mapping)
     return mapping
@@ -210,9 +192,3 @@ def _check_destination(arn: str) -> None:
         )
     if parts[5].endswith(".fifo"):
         raise MappingError("The on-failure destination must be a standard queue or topic.")
-
-
-def _integer(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise MappingError(f"{name} must be an integer")
-    return value
