@@ -115,3 +115,13 @@ def test_files_beside_an_imported_module_come_along(tmp_path: Path) -> None:
     listed = names(build_package(root, handler_module="handlers.work").zip_bytes)
     assert "handlers/prompt.txt" in listed
     assert "data.json" not in listed  # beside app.py, which the handler does not import
+
+
+def test_an_unchanged_package_is_not_zipped_again(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    first = build_package(root)
+    assert build_package(root) is first
+    (root / "data.json").write_text("[]")  # same size, new content
+    again = build_package(root)
+    assert again is not first
+    assert again.sha256 != first.sha256
