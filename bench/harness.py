@@ -310,6 +310,44 @@ def verdict(ok: bool) -> str:
 
 _FLOOR_MARKER = "floor server on "
 
+# A floor server's answer to one request: (request line, headers by lower-case name, body).
+Answer = Callable[[str, dict[str, str], bytes], bytes]
+
+
+class CannedHttp(asyncio.Protocol):
+    """HTTP/1.1 keep-alive, one request at a time per connection, each answered at once with
+    the bytes ``answer`` gives: the floor servers' protocol."""
+
+    def __init__(self, answer: Answer) -> None:
+        self._answer = answer
+        self._buffer = bytearray()
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while self._transport is not None:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            request_line, *lines = bytes(self._buffer[:end]).decode("latin-1").split("\r\n")
+            headers = {}
+            for line in lines:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            total = end + 4 + int(headers.get("content-length", "0"))
+            if len(self._buffer) < total:
+                return
+            body = bytes(self._buffer[end + 4 : total])
+            del self._buffer[:total]
+            self._transport.write(self._answer(request_line, headers, body))
+
 
 def run_floor_server(protocol: Callable[[], asyncio.Protocol]) -> None:
     """A floor server's process: listen on an ephemeral port, print it, serve until killed."""

@@ -48,13 +48,11 @@ test). Progress goes to stderr.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import contextlib
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -69,6 +67,7 @@ from harness import (
     REGION,
     ROOT,
     VENV_BIN,
+    CannedHttp,
     Samples,
     floor_server,
     gearbox_server,
@@ -439,39 +438,10 @@ _FLOOR_OTHER = (
 )
 
 
-class _FloorProtocol(asyncio.Protocol):
-    """HTTP/1.1 keep-alive: an Invoke gets a canned 200 at once, anything else an empty list."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        while self._transport is not None:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self._buffer[:end]).decode("latin-1").split("\r\n")
-            length = 0
-            for line in head[1:]:
-                name, _, value = line.partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            total = end + 4 + length
-            if len(self._buffer) < total:
-                return
-            del self._buffer[:total]
-            path = head[0].split(" ")[1] if " " in head[0] else ""
-            invocation = path.split("?")[0].endswith("/invocations")
-            self._transport.write(_FLOOR_INVOKE if invocation else _FLOOR_OTHER)
+def _floor_request(request_line: str, headers: dict[str, str], body: bytes) -> bytes:
+    """An Invoke gets a canned 200 at once, anything else an empty list."""
+    path = request_line.split(" ")[1] if " " in request_line else ""
+    return _FLOOR_INVOKE if path.split("?")[0].endswith("/invocations") else _FLOOR_OTHER
 
 
 # the report
@@ -661,7 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--floor-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_server:
-        run_floor_server(_FloorProtocol)
+        run_floor_server(lambda: CannedHttp(_floor_request))
         return 0
 
     plan = QUICK if args.quick else FULL

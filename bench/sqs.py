@@ -37,11 +37,9 @@ depths 10 and 1,000 only, with fewer rounds (a smoke test). Progress goes to std
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import hashlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -54,6 +52,7 @@ from typing import Any
 from harness import (
     HOST,
     ROOT,
+    CannedHttp,
     Samples,
     Server,
     floor_server,
@@ -334,42 +333,8 @@ _FLOOR_RECEIVE: dict[str, Any] = {
 }
 
 
-class _FloorProtocol(asyncio.Protocol):
-    """HTTP/1.1 keep-alive, one request at a time per connection, answered at once."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        while self._transport is not None:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            length, target, host = 0, "", HOST
-            for line in bytes(self._buffer[:end]).decode("latin-1").split("\r\n")[1:]:
-                name, _, value = line.partition(":")
-                name = name.strip().lower()
-                if name == "content-length":
-                    length = int(value)
-                elif name == "x-amz-target":
-                    target = value.strip()
-                elif name == "host":
-                    host = value.strip()
-            total = end + 4 + length
-            if len(self._buffer) < total:
-                return
-            body = bytes(self._buffer[end + 4 : total])
-            del self._buffer[:total]
-            self._transport.write(_floor_answer(target, body, host))
+def _floor_request(request_line: str, headers: dict[str, str], body: bytes) -> bytes:
+    return _floor_answer(headers.get("x-amz-target", ""), body, headers.get("host", HOST))
 
 
 # the report
@@ -509,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--floor-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor_server:
-        run_floor_server(_FloorProtocol)
+        run_floor_server(lambda: CannedHttp(_floor_request))
         return 0
 
     plan = (
