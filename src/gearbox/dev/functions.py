@@ -40,8 +40,6 @@ class Deployed:
     """A function as it now stands on the cloud; ``code_changed`` when new code went up."""
 
     name: str
-    code_sha256: str
-    created: bool
     code_changed: bool
 
 
@@ -72,11 +70,11 @@ def apply_function(
         current = None
     if current is None:
         lam.create_function(FunctionName=physical, Code={"ZipFile": package.zip_bytes}, **settings)
-        changed, created = True, True
+        changed = True
     else:
         if _differs(current, settings):  # a configuration change starts new environments
             lam.update_function_configuration(FunctionName=physical, **settings)
-        changed, created = current["CodeSha256"] != package.sha256, False
+        changed = current["CodeSha256"] != package.sha256
         if changed:
             lam.update_function_code(FunctionName=physical, ZipFile=package.zip_bytes)
     _concurrency(spec, physical, lam)
@@ -86,7 +84,7 @@ def apply_function(
         MaximumEventAgeInSeconds=spec.max_event_age,
         DestinationConfig=_destinations(spec, place),
     )
-    return Deployed(physical, package.sha256, created, changed)
+    return Deployed(physical, changed)
 
 
 def _differs(current: Mapping[str, Any], settings: Mapping[str, Any]) -> bool:

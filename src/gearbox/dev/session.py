@@ -90,7 +90,6 @@ class DevSession:
     out: Printer
     policies: PolicyMaker | None = field(default_factory=lambda: generated_policies)
     deployed: dict[str, Deployed] = field(default_factory=dict)
-    graph: Graph | None = None
     warned: set[str] = field(default_factory=set)
 
     def up(self) -> Graph:
@@ -113,12 +112,12 @@ class DevSession:
         except GearboxError as exc:
             self.out.error(f"reload failed; still serving the previous version: {exc}")
             return
-        before = {name: d.code_sha256 for name, d in self.deployed.items()}
+        before = set(self.deployed)
         self._deploy(graph)
-        removed = sorted(set(before) - set(self.deployed))
+        removed = sorted(before - set(self.deployed))
         for name in removed:
             remove_function(self.clients("lambda"), name)
-        fresh = sorted(n for n, d in self.deployed.items() if before.get(n) != d.code_sha256)
+        fresh = sorted(n for n, d in self.deployed.items() if d.code_changed)
         kept = sorted(n for n in self.deployed if n not in fresh)
         self.out.info(
             f"reloaded ({names} changed): new code for {', '.join(fresh) or 'no function'}"
@@ -135,7 +134,7 @@ class DevSession:
             if warning not in self.warned:  # each once per session, not at every reload
                 self.out.info(f"policy: {warning}")
         self.warned |= set(policies.warnings)
-        self.deployed, self.graph = deployed, graph
+        self.deployed = deployed
         for note in notes:
             self.out.info(f"note: {note}")
 
