@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from gearbox.errors import PolicyError
+from gearbox.graph.model import Function, Graph
 from gearbox.policy import ResourceBinding, analyze_handler, build_policy
 from gearbox.policy.generate import GeneratedPolicy, warnings
 from gearbox.policy.model import RESOURCE_KINDS, Analysis
@@ -70,10 +71,7 @@ def run_app_policy(
     from gearbox.policy.app import function_policy
 
     graph = load_graph(project)
-    chosen = [f for f in graph.functions if function is None or function in (f.name, f.physical)]
-    if not chosen:
-        known = ", ".join(f.name for f in graph.functions)
-        raise PolicyError(f"no function {function!r} in {project} (functions: {known})")
+    chosen = list(graph.functions) if function is None else [named(graph, function, project)]
     policies = [function_policy(graph, f, account, region) for f in chosen]
     if function is not None:
         click.echo(render(policies[0].policy.document, fmt), nl=False)
@@ -81,6 +79,15 @@ def run_app_policy(
         click.echo(render({p.function: p.policy.document for p in policies}, fmt), nl=False)
     for made in policies:
         warn(made.analysis, made.policy, prefix=f"{made.function}: ")
+
+
+def named(graph: Graph, function: str, project: Path) -> Function:
+    """The function of ``graph`` declared as ``function`` or deployed under that name."""
+    for found in graph.functions:
+        if function in (found.name, found.physical):
+            return found
+    known = ", ".join(f.name for f in graph.functions)
+    raise PolicyError(f"no function {function!r} in {project} (functions: {known})")
 
 
 def warn(analysis: Analysis, policy: GeneratedPolicy, prefix: str = "") -> None:
@@ -98,11 +105,7 @@ def run_observed_policy(
     from gearbox.policy.compare import compare
 
     graph = load_graph(project)
-    found = [f for f in graph.functions if function in (f.name, f.physical)]
-    if not found:
-        known = ", ".join(f.name for f in graph.functions)
-        raise PolicyError(f"no function {function!r} in {project} (functions: {known})")
-    target = found[0]
+    target = named(graph, function, project)
     observed = fetch_observed(endpoint_url, target.physical)
     click.echo(render(observed["policy"], fmt), nl=False)
     generated = function_policy(graph, target, account, region).policy.document
