@@ -32,7 +32,7 @@ from gearbox.graph.build import target_parts
 from gearbox.graph.model import Edge, Function, Graph
 from gearbox.policy.analyze import analyze_handler
 from gearbox.policy.extra import ExtraPermission
-from gearbox.policy.generate import GeneratedPolicy, build_policy
+from gearbox.policy.generate import GeneratedPolicy, build_policy, camel
 from gearbox.policy.model import RESOURCE_KINDS, Analysis, ResourceBinding
 
 _SEND = {
@@ -155,6 +155,5 @@ def _graph_statements(
 
 
 def _statement(prefix: str, node: str, actions: tuple[str, ...], arn: str) -> dict[str, Any]:
-    words = node.replace("/", "-").replace(".", "-").split("-")
-    sid = prefix + "".join(w[:1].upper() + w[1:] for w in words if w)
-    return {"Sid": sid[:100], "Effect": "Allow", "Action": sorted(actions), "Resource": arn}
+    sid = (prefix + camel(node))[:100]
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": arn}

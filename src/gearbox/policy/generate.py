@@ -196,16 +196,18 @@ def _statements(
     return statements, notes
 
 
-def _camel(text: str) -> str:
+def camel(text: str) -> str:
+    """``object-metadata/queue/jobs`` -> ``ObjectMetadataQueueJobs``: letters and digits
+    only, as a statement id must be."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text))
 
 
 def _sid(prefix: str, arns: tuple[str, ...]) -> str:
     if arns == ("*",):
-        return _camel(prefix) + "Unscoped"
+        return camel(prefix) + "Unscoped"
     resource = arns[0].split(":", 5)[-1].replace("*", "")
     kind = ("Object" if "/" in resource else "Bucket") if prefix == "s3" else ""
-    return (_camel(prefix) + kind + _camel(resource))[:100]
+    return (camel(prefix) + kind + camel(resource))[:100]
 
 
 def _unique_sid(sid: str, used: set[str]) -> str:
