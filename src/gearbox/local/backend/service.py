@@ -14,14 +14,11 @@ the worker gives no parallelism anyway). Everything else, whose time grows with 
 (scans, queries, listings, large objects) or that might wait, keeps to the pool, so the loop
 is never held for long.
 
-moto lists a response class's methods on every request to find the action's handler; the
-list is cached per class (``_cache_action_lookup``), the same answer without the lookup.
-moto's DynamoDB Scan deep-copies every item it returns, though the response only reads them;
-a scan of a table itself (not of an index, whose projection edits the copy) returns the
-stored items instead (``_scan_without_copies``): about half of a scan's time. DynamoDB's own
-Scan is no snapshot either (an item changed during a scan may show either state).
+Each request skips Flask (``dispatch.direct``: moto's handler for its route, called as moto's
+Flask view calls it) unless it is one Flask must answer; ``speedups`` patches moto where it
+repeats work per request. Both give moto's own answers.
 
-This is the only module that imports moto.
+This package (``gearbox.local.backend``) is the only one that imports moto.
 
 Where it differs from AWS: whatever moto differs in, and moto's state lives in memory, so S3
 objects, DynamoDB tables and the like are gone when ``gearbox up`` stops (Gearbox's own SQS is
@@ -35,12 +32,12 @@ import functools
 import io
 import json
 import sys
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from gearbox.local.backend import dispatch, speedups
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Request, Response
 
@@ -64,7 +61,7 @@ INLINE_MAX_BODY = 64 * 1024
 class MotoBackend:
     """Serves any request the edge does not keep for Gearbox's own services."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, via_flask: bool = False) -> None:
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from moto.settings import default_user_config  # type: ignore[attr-defined]
@@ -72,17 +69,16 @@ class MotoBackend:
         # AWS managed policies (arn:aws:iam::aws:policy/...) exist, so a function's role can
         # attach them as on AWS; the local cloud checks function calls against them.
         default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
-        _managed_policies_once()
+        speedups.apply_all()
         # moto's state is global to the process; a new local cloud starts empty, as a fresh
         # `gearbox up` does (this matters where one process opens several, as tests do).
         moto_api_backend.reset()
-        _cache_action_lookup()
-        _scan_without_copies()
         self._app = DomainDispatcherApplication(create_backend_app)
         self._apps: dict[str | None, Any] = {}
         self._host = host
         self._port = port
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="moto")
+        self._via_flask = via_flask  # every request through Flask (the parity test's reference)
 
     async def handle(self, exchange: Exchange) -> Response:
         if exchange.service is not None and not self.serves(exchange.service):
@@ -127,7 +123,12 @@ class MotoBackend:
             captured["headers"] = headers
             return lambda data: None
 
-        result: Iterable[bytes] = self._flask_app(environ)(environ, start_response)
+        app = self._flask_app(environ)
+        result: Iterable[bytes] | None = None
+        if not self._via_flask and app is not None and dispatch.takes(environ):
+            result = dispatch.direct(app, environ, start_response)
+        if result is None:
+            result = (app or self._app)(environ, start_response)
         try:
             body = b"".join(result)
         finally:
@@ -137,15 +138,16 @@ class MotoBackend:
         return Response(captured["status"], tuple(captured["headers"]), body)
 
     def _flask_app(self, environ: dict[str, Any]) -> Any:
-        """moto's app for this request, looked up once per inferred host.
+        """moto's app for this request, looked up once per inferred host; None for the paths
+        moto's router answers itself.
 
         moto's router finds the backend for a host by listing moto's package folder on every
         request (about 0.3-0.7 ms, under a lock); the answer for a host never changes, so it
-        is kept. Paths the router treats specially still go through it each time.
+        is kept.
         """
         path = environ["PATH_INFO"]
         if path.startswith(("/moto-api", "/latest/")) or path == "/favicon.ico":
-            return self._app.get_application(environ)
+            return None  # moto's router answers these itself
         host = self._app.infer_service_region_host(environ, path)
         app = self._apps.get(host)
         if app is None:
@@ -191,76 +193,6 @@ class MotoBackend:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _managed_policies_once() -> None:
-    """moto builds AWS's ~1,300 managed policies in every IAM backend it creates: one per
-    partition (aws, aws-cn, aws-us-gov, ...) of every account, again at each reset, parsing
-    the same JSON each time (0.4 s per local cloud, most of a functional test's time). The
-    local cloud is one partition: only ``aws`` backends get them, from JSON parsed once."""
-    from moto.iam import models
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-    from moto.settings import load_iam_aws_managed_policies
-
-    if getattr(models.IAMBackend._init_aws_policies, "gearbox_patched", False):
-        return
-    parsed = functools.cache(lambda: json.loads(aws_managed_policies_data))
-
-    def init_aws_policies(backend: Any) -> list[Any]:
-        if backend.region_name != "aws" or not load_iam_aws_managed_policies():
-            return []
-        return [
-            models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, d)
-            for name, d in parsed().items()
-        ]
-
-    init_aws_policies.gearbox_patched = True  # type: ignore[attr-defined]
-    setattr(models.IAMBackend, "_init_aws_policies", init_aws_policies)  # noqa: B010
-
-
-def _cache_action_lookup() -> None:
-    """moto looks up whether a response class has a method for the action by listing the
-    class's members (``inspect.getmembers``) on every request; a class's methods do not
-    change, so the list is kept per class. Same answer, once."""
-    from moto.core import responses, utils
-
-    if getattr(getattr(responses, "method_names_from_class"), "cache_info", None) is None:  # noqa: B009
-        cached = functools.cache(utils.method_names_from_class)
-        setattr(responses, "method_names_from_class", cached)  # noqa: B010 - replaces a function
-
-
-_SCANNING = threading.local()
-
-
-def _scan_without_copies() -> None:
-    """moto's ``Table.scan`` appends ``copy.deepcopy(item)`` for every item it returns; the
-    only caller (the Scan response) reads them. While a scan of the table itself runs on
-    this thread, ``Item.__deepcopy__`` returns the item; a scan of an index (whose
-    ``project`` changes the copy) and every other deep copy are untouched."""
-    from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.table import Table
-
-    if getattr(Table.scan, "gearbox_patched", False):
-        return
-    scan, deepcopy = Table.scan, Item.__deepcopy__
-
-    @functools.wraps(scan)
-    def scan_table(self: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = kwargs.get("index_name", args[4] if len(args) > 4 else None)
-        if index_name:
-            return scan(self, *args, **kwargs)
-        _SCANNING.table = True
-        try:
-            return scan(self, *args, **kwargs)
-        finally:
-            _SCANNING.table = False
-
-    def item_copy(self: Any, memo: dict[int, Any]) -> Any:
-        return self if getattr(_SCANNING, "table", False) else deepcopy(self, memo)
-
-    setattr(scan_table, "gearbox_patched", True)  # noqa: B010
-    setattr(Table, "scan", scan_table)  # noqa: B010 - replaces a method
-    setattr(Item, "__deepcopy__", item_copy)  # noqa: B010 - replaces a method
 
 
 def _inline(exchange: Exchange) -> bool:

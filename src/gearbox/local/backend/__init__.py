@@ -1,0 +1,14 @@
+"""The AWS API behind every service Gearbox does not own: moto, in-process.
+
+::
+
+    service.py    MotoBackend: the edge's last stage for moto's services
+    dispatch.py   a request to moto's handler for its route, without Flask around it
+    speedups.py   patches that give moto's answers with less work
+
+This package is the only one that imports moto.
+"""
+
+from gearbox.local.backend.service import MotoBackend
+
+__all__ = ["MotoBackend"]
