@@ -168,6 +168,7 @@ class LocalCloud:
             lifespan="on",
             log_level="warning",
             access_log=False,
+            proxy_headers=False,  # nothing stands in front of the local cloud
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
         )
         return uvicorn.Server(config)

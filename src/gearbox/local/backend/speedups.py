@@ -10,8 +10,9 @@ the first request:
 - ``scan_without_copies``: moto's DynamoDB Scan deep-copies every item it returns, though
   the response only reads them; a scan of a table (not of an index) returns the stored items.
 
-Each was found with a profiler and is measured by ``bench/backend.py``. Where it differs from
-AWS: nowhere moto does not already (DynamoDB's own Scan is no snapshot either).
+Each was found with a profiler (py-spy on ``bench/pipeline.py``, cProfile on single calls).
+Where it differs from AWS: nowhere moto does not already (DynamoDB's own Scan is no snapshot
+either).
 """
 
 from __future__ import annotations
