@@ -282,15 +282,16 @@ class Messaging:
         dlq = self._dead_letter_queue(queue)
         after = (-1.0, 0)
         while len(picked) < count:
-            batch = self._store.visible(queue.id, now, count - len(picked), after)
-            if not batch:
-                break
+            wanted = count - len(picked)
+            batch = self._store.visible(queue.id, now, wanted, after)
             for message in batch:
                 after = (message.visible_at, message.seq)
                 if dlq is not None and message.receive_count >= dlq[1]:
                     self._dead_letter(queue, dlq[0], message, now)
                 else:
                     picked.append(message)
+            if len(batch) < wanted:
+                break  # every visible message has been seen
         return picked
 
     def _pick_fifo(self, queue: Queue, now: float, count: int) -> list[StoredMessage]:
