@@ -32,8 +32,14 @@ MiniStack runs functions with its own interpreter (``LAMBDA_EXECUTOR=local``, th
 function gets ``PYTHONPATH`` pointing at this project's ``.venv`` site-packages (said in the
 output). Any piece MiniStack lacks is named in the output and left out of its rows.
 
+Rounds: a single run of each is not a comparison on a shared 2-core machine (the same target
+gives 200/s in one minute and 300/s in the next), so a full run takes 3 rounds (``--rounds``),
+each a fresh Gearbox and a fresh MiniStack, one server at a time, the order alternating round by
+round; the table shows each target's medians, and a line gives every round's figures.
+
 Prints the machine, one table and the target with PASS/FAIL: Gearbox ahead of MiniStack on
-live events/s and on backlog drain. ``--quick`` takes 200 objects (a smoke test).
+the median live events/s and backlog drain. ``--quick`` takes 200 objects and one round (a
+smoke test).
 """
 
 from __future__ import annotations
@@ -87,6 +93,8 @@ FULL_N = 2_000
 QUICK_N = 200
 FULL_FLOOR_ROUNDS = 60
 QUICK_FLOOR_ROUNDS = 20
+FULL_ROUNDS = 3
+QUICK_ROUNDS = 1
 
 WRITER = """import json
 import time
@@ -213,6 +221,8 @@ def create_table(dynamodb: Any, name: str) -> None:
 
 @dataclass
 class Run:
+    """One round of one target: backlog drain, then live."""
+
     target: str
     n: int
     notes: list[str] = field(default_factory=list)
@@ -229,10 +239,46 @@ class Run:
     def live_rate(self) -> float | None:
         return self.n / self.live_seconds if self.live_seconds else None
 
-    def quantile(self, q: float) -> float | None:
-        if len(self.latency) < 2:
+
+@dataclass
+class Rounds:
+    """Every round of one target; the table shows medians (latency quantiles over all
+    rounds' events together)."""
+
+    target: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        seen: list[str] = []
+        for run in self.runs:
+            seen.extend(note for note in run.notes if note not in seen)
+        return seen
+
+    def median(self, value: Callable[[Run], float | None]) -> float | None:
+        values = [v for v in (value(r) for r in self.runs) if v is not None]
+        return statistics.median(values) if values else None
+
+    @property
+    def live_rate(self) -> float | None:
+        return self.median(lambda r: r.live_rate)
+
+    @property
+    def backlog_rate(self) -> float | None:
+        return self.median(lambda r: r.backlog_rate)
+
+    @property
+    def upload_seconds(self) -> float | None:
+        return self.median(lambda r: r.upload_seconds)
+
+    def quantile(self, q: int) -> float | None:
+        latency = [x for r in self.runs for x in r.latency]
+        if len(latency) < 2:
             return None
-        return statistics.quantiles(self.latency, n=100, method="inclusive")[q - 1] * 1000
+        return statistics.quantiles(latency, n=100, method="inclusive")[q - 1] * 1000
+
+    def each(self, value: Callable[[Run], float | None]) -> str:
+        return " ".join(rate(value(r)) for r in self.runs)
 
 
 def setup(c: Clients, target: str, run: Run) -> str | None:
@@ -384,7 +430,7 @@ def measure(c: Clients, target: str, n: int) -> Run:
     run.latency = [stamps[key] - done[key] for key in done]
     log(
         f"[{target}] live: {n} in {run.live_seconds:.2f} s ({run.live_rate:.0f}/s), "
-        f"p50 {run.quantile(50) or 0:.1f} ms"
+        f"p50 {statistics.median(run.latency) * 1000:.1f} ms"
     )
     return run
 
@@ -462,7 +508,7 @@ def rate(value: float | None) -> str:
     return f"{value:.0f}" if value is not None else "n/a"
 
 
-def report(runs: dict[str, Run], floor: Floor) -> str:
+def report(runs: dict[str, Rounds], floor: Floor) -> str:
     floor_rate = 1000 / floor.per_event_ms
     rows = [[
         "floor (Gearbox endpoint, serial)", f"{floor_rate:.0f}", "-", "-", "-", "-",
@@ -470,10 +516,10 @@ def report(runs: dict[str, Run], floor: Floor) -> str:
     ]]  # fmt: skip
     for target in (GEARBOX, MINISTACK):
         r = runs[target]
-        p50, p99 = r.quantile(50), r.quantile(99)
-        per_event = 1000 / r.live_rate if r.live_rate else None
+        p50, p99, live = r.quantile(50), r.quantile(99), r.live_rate
+        per_event = 1000 / live if live else None
         rows.append([
-            target, rate(r.live_rate), rate(r.backlog_rate),
+            target, rate(live), rate(r.backlog_rate),
             f"{r.upload_seconds:.2f}" if r.upload_seconds else "n/a",
             ms(p50) if p50 is not None else "n/a", ms(p99) if p99 is not None else "n/a",
             ms(per_event) if per_event is not None else "n/a",
@@ -484,6 +530,14 @@ def report(runs: dict[str, Run], floor: Floor) -> str:
         "p99 ms", "ms/event (live)", "x floor",
     ]  # fmt: skip
     return table(headers, rows, [False, True, True, True, True, True, True, True])
+
+
+def round_lines(runs: dict[str, Rounds]) -> list[str]:
+    return [
+        f"{target} by round: live {runs[target].each(lambda r: r.live_rate)}; "
+        f"backlog {runs[target].each(lambda r: r.backlog_rate)} events/s"
+        for target in (GEARBOX, MINISTACK)
+    ]
 
 
 def floor_lines(floor: Floor) -> list[str]:
@@ -503,7 +557,7 @@ def floor_lines(floor: Floor) -> list[str]:
     ]
 
 
-def targets(runs: dict[str, Run]) -> list[str]:
+def targets(runs: dict[str, Rounds]) -> list[str]:
     g, m = runs[GEARBOX], runs[MINISTACK]
     lines = []
     for what, gv, mv in (
@@ -516,48 +570,75 @@ def targets(runs: dict[str, Run]) -> list[str]:
             lines.append(f"PASS  {what}: Gearbox {gv:.0f}/s; MiniStack could not run it")
         else:
             lines.append(
-                f"{verdict(gv > mv)}  {what}: Gearbox ahead of MiniStack, "
+                f"{verdict(gv > mv)}  {what}: Gearbox ahead of MiniStack (medians), "
                 f"{gv:.0f}/s vs {mv:.0f}/s ({ratio(gv / mv)})"
             )
     return lines
 
 
-def run_all(n: int, floor_rounds: int) -> tuple[dict[str, Run], Floor]:
-    runs: dict[str, Run] = {}
+def run_gearbox(n: int, floor_rounds: int) -> tuple[Run, Floor | None]:
     with contextlib.ExitStack() as stack:
         gearbox = stack.enter_context(gearbox_server())
         g = Clients.of(gearbox.endpoint)
         stack.callback(g.close)
         wait_until_answers(g.sqs.list_queues, GEARBOX)
-        floor = measure_floor(g, floor_rounds)
-        runs[GEARBOX] = measure(g, GEARBOX, n)
-        stack.close()  # Gearbox stops before MiniStack starts: one server at a time
+        floor = measure_floor(g, floor_rounds) if floor_rounds else None
+        return measure(g, GEARBOX, n), floor
 
+
+def run_ministack(n: int) -> Run:
+    with contextlib.ExitStack() as stack:
         ministack = stack.enter_context(ministack_server())
         m = Clients.of(ministack.endpoint)
         stack.callback(m.close)
         wait_until_answers(m.sqs.list_queues, MINISTACK)
         try:
-            runs[MINISTACK] = measure(m, MINISTACK, n)
+            return measure(m, MINISTACK, n)
         except Exception as exc:  # a piece MiniStack lacks: named in the output
-            runs[MINISTACK] = Run(MINISTACK, n, notes=[f"stopped: {exc!r}"[:300]])
             log(f"[{MINISTACK}] stopped: {exc!r}")
+            return Run(MINISTACK, n, notes=[f"stopped: {exc!r}"[:300]])
+
+
+def run_all(n: int, floor_rounds: int, rounds: int) -> tuple[dict[str, Rounds], Floor]:
+    """``rounds`` rounds, each a fresh Gearbox and a fresh MiniStack, one server at a time;
+    the order alternates (Gearbox first in even rounds), so a slow stretch of the machine
+    falls on both alike. The floor is measured in the first round."""
+    runs = {GEARBOX: Rounds(GEARBOX), MINISTACK: Rounds(MINISTACK)}
+    floor: Floor | None = None
+    for number in range(rounds):
+        order = (GEARBOX, MINISTACK) if number % 2 == 0 else (MINISTACK, GEARBOX)
+        for target in order:
+            log(f"round {number + 1} of {rounds}: {target}")
+            if target == GEARBOX:
+                run, measured = run_gearbox(n, floor_rounds if floor is None else 0)
+                floor = floor or measured
+            else:
+                run = run_ministack(n)
+            runs[target].runs.append(run)
+    assert floor is not None
     return runs, floor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_N} objects (a smoke test)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help=f"rounds per target (default {FULL_ROUNDS}, or {QUICK_ROUNDS} with --quick)",
+    )
     args = parser.parse_args(argv)
     n = QUICK_N if args.quick else FULL_N
+    rounds = args.rounds or (QUICK_ROUNDS if args.quick else FULL_ROUNDS)
     ensure_bench_venv()
     started = time.perf_counter()
-    runs, floor = run_all(n, QUICK_FLOOR_ROUNDS if args.quick else FULL_FLOOR_ROUNDS)
+    runs, floor = run_all(n, QUICK_FLOOR_ROUNDS if args.quick else FULL_FLOOR_ROUNDS, rounds)
     extra = [
         f"ministack {MINISTACK_VERSION} (in {BENCH_VENV.name}, LAMBDA_EXECUTOR=local; its "
         f"function gets PYTHONPATH={sysconfig.get_paths()['purelib']} for boto3)",
         f"run: {'--quick' if args.quick else 'full'}, N={n} objects of {len(BODY)} bytes, "
-        f"BatchSize {BATCH}; finished {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; "
+        f"BatchSize {BATCH}, {rounds} rounds per target (medians); "
+        f"finished {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; "
         f"wall time {time.perf_counter() - started:.0f} s",
     ]
     print("\n".join(machine_lines(extra)))
@@ -568,7 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mapping; latency = item's written time - PutObject's return"
     )
     print(report(runs, floor))
-    for line in floor_lines(floor):
+    for line in [*round_lines(runs), *floor_lines(floor)]:
         print("   " + line)
     for target in (GEARBOX, MINISTACK):
         for note in runs[target].notes:
