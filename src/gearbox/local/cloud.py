@@ -26,6 +26,7 @@ from gearbox.local.edge.chain import build_chain
 from gearbox.local.edge.internal import InternalRoutes, journal_route
 from gearbox.local.edge.observed import ObservedCalls, ObservedRoute
 from gearbox.local.functions.service import LambdaService
+from gearbox.local.iam_writes import IamWrites, RecordIamWrites
 from gearbox.local.journal import Journal
 from gearbox.local.s3events import S3Notifications
 from gearbox.local.schedules import Schedules
@@ -54,6 +55,7 @@ class LocalCloud:
     schedules: Schedules
     journal: Journal
     observed: ObservedCalls
+    iam_writes: IamWrites
     clock: Clock
     _server: Any = field(default=None, repr=False)
     _schedules_task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -89,6 +91,9 @@ class LocalCloud:
             observed = ObservedCalls(state.path)
             undo.callback(observed.close)
             backend = MotoBackend(settings.host, port)
+            iam_writes = IamWrites(state.path / "iam.db")
+            undo.callback(iam_writes.close)
+            iam_writes.replay(backend.call)
             s3events = S3Notifications(
                 state_dir=state.path,
                 backend=backend,
@@ -126,6 +131,7 @@ class LocalCloud:
             schedules=schedules,
             journal=journal,
             observed=observed,
+            iam_writes=iam_writes,
             clock=clock,
         )
 
@@ -159,6 +165,7 @@ class LocalCloud:
                 ObservedRoute(self.observed),
                 InternalRoutes({"journal": journal_route(self.journal)}),
             ],
+            record=[RecordIamWrites(self.iam_writes)],
         )
         app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
@@ -234,6 +241,7 @@ class LocalCloud:
         self.functions.registry.close()
         self.journal.close()
         self.observed.close()
+        self.iam_writes.close()
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()

@@ -39,13 +39,13 @@ from gearbox.local.edge.denied import access_denied
 from gearbox.local.edge.observed import ObservedCalls
 from gearbox.local.edge.request_resource import Call, requested_calls
 from gearbox.local.functions.roles import RolePermissions, RolePolicies
+from gearbox.local.iam_writes import is_write
 from gearbox.policy.conditions import RequestContext
 from gearbox.policy.evaluate import Decision, evaluate
 from gearbox.settings import IamMode
 
 log = logging.getLogger(__name__)
 
-_READ_PREFIXES = ("Get", "List", "Simulate", "Generate")
 _KNOWN_ABSENT = frozenset(
     {
         "aws:username",
@@ -91,7 +91,7 @@ class Authorize:
         self._account = account
 
     async def __call__(self, exchange: Exchange) -> None:
-        if exchange.service == "iam" and not (exchange.operation or "").startswith(_READ_PREFIXES):
+        if exchange.service == "iam" and is_write(exchange.operation):
             self._roles.invalidate()  # and again once IAM has answered
             exchange.after_response.append(lambda _: self._roles.invalidate())
         if self._mode == "off" or not exchange.principal.startswith("function:"):
@@ -124,7 +124,7 @@ class Authorize:
             if decision.reason == "explicit-deny"
             else "no statement allows it"
             if role.exists
-            else f"role {role.arn} does not exist; IAM is not kept across restarts"
+            else f"role {role.arn} does not exist"
         )
         unknown = f"; not evaluated: {', '.join(decision.not_evaluated)}"
         log.warning(
