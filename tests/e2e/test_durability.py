@@ -1,4 +1,4 @@
-"""Queues survive a restart of ``gearbox up`` and a crash (SIGKILL) with nothing lost."""
+"""Queues and IAM survive a restart of ``gearbox up`` and a crash (SIGKILL) with nothing lost."""
 
 from __future__ import annotations
 
@@ -104,3 +104,19 @@ def test_sigkill_loses_no_acknowledged_message(
     bodies = [m["Body"] for m in drain(running.client("sqs"), url)]
     missing = set(acknowledged) - set(bodies)
     assert not missing, f"{len(missing)} acknowledged messages lost"
+
+
+def test_iam_survives_a_crash(tmp_path: Path, start_up: Callable[..., Running]) -> None:
+    state = tmp_path / "state"
+    running = start_up(state)
+    iam = running.client("iam")
+    trust = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'  # noqa: E501
+    document = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}'  # noqa: E501
+    iam.create_role(RoleName="kept", AssumeRolePolicyDocument=trust)
+    iam.put_role_policy(RoleName="kept", PolicyName="send", PolicyDocument=document)
+    running.process.kill()  # SIGKILL right after the answer
+    running.process.wait(timeout=10)
+
+    iam = start_up(state).client("iam")
+    kept = iam.get_role_policy(RoleName="kept", PolicyName="send")["PolicyDocument"]
+    assert kept["Statement"][0]["Action"] == "sqs:SendMessage"
