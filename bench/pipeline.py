@@ -5,7 +5,8 @@ The pipeline, built on each server with the same boto3 calls (``harness.client_c
 servers as separate processes on 127.0.0.1, started and stopped by this script):
 
 - bucket ``uploads`` whose ``s3:ObjectCreated:*`` notifications go to the queue
-  ``uploads-events`` (the ``s3:TestEvent`` the configuration sends is consumed first);
+  ``uploads-events``, whose policy lets S3 send from that bucket, as AWS requires (the
+  ``s3:TestEvent`` the configuration sends is consumed first);
 - a function ``pipeline-writer`` (python3.11, an in-memory zip) that, for every S3 record of
   every SQS message, writes an item (key, bucket, size, ``written`` = ``time.time()``) with a
   boto3 DynamoDB client to the table ``pipeline-<phase>`` (``<phase>`` is the key's prefix);
@@ -72,6 +73,7 @@ from harness import (
 from sqs import BENCH_VENV, MINISTACK_VERSION, ensure_bench_venv, ministack_server
 
 from gearbox.dev.functions import TRUST_POLICY
+from gearbox.dev.triggers import s3_queue_policy
 
 ROLE = "arn:aws:iam::123456789012:role/bench-lambda"
 RUNTIME = "python3.11"
@@ -312,6 +314,10 @@ def setup(c: Clients, target: str, run: Run) -> str | None:
         "function active",
         SETUP_TIMEOUT,
     )
+    arn = queue_arn(c.sqs, url)
+    # the queue policy AWS requires before S3 may notify the queue (Gearbox checks it too)
+    policy = s3_queue_policy(arn, [BUCKET], arn.split(":")[4])
+    c.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     try:
         c.s3.put_bucket_notification_configuration(
             Bucket=BUCKET,
@@ -319,7 +325,7 @@ def setup(c: Clients, target: str, run: Run) -> str | None:
                 "QueueConfigurations": [
                     {
                         "Id": "to-queue",
-                        "QueueArn": queue_arn(c.sqs, url),
+                        "QueueArn": arn,
                         "Events": ["s3:ObjectCreated:*"],
                     }
                 ]

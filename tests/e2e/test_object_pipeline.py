@@ -7,6 +7,7 @@ third attempt writes the item.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gearbox.dev.triggers import s3_queue_policy
 from tests.conftest import aws_env
 from tests.e2e.conftest import Running
 from tests.functional.lambda_helpers import create_function
@@ -56,6 +58,8 @@ def build(running: Running) -> tuple[Any, str]:
     queue = sqs.create_queue(QueueName="uploads-events", Attributes={"VisibilityTimeout": "4"})
     queue_arn = "arn:aws:sqs:us-east-1:123456789012:uploads-events"
     s3.create_bucket(Bucket="uploads")
+    policy = s3_queue_policy(queue_arn, ["uploads"], "123456789012")  # as AWS requires
+    sqs.set_queue_attributes(QueueUrl=queue["QueueUrl"], Attributes={"Policy": json.dumps(policy)})
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -34,3 +35,14 @@ def counts(sqs: Any, url: str) -> tuple[int, int, int]:
 def receive_raw(sqs: Any, url: str, **kwargs: Any) -> list[dict[str, Any]]:
     """ReceiveMessage with exactly the given arguments; [] when nothing came back."""
     return list(sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", []))
+
+
+def allow_s3(sqs: Any, url: str, *buckets: str) -> str:
+    """Give the queue the policy AWS needs before S3 may notify it from ``buckets``; the
+    queue's ARN."""
+    from gearbox.dev.triggers import s3_queue_policy
+
+    arn = arn_of(sqs, url)
+    policy = s3_queue_policy(arn, buckets, arn.split(":")[4])
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return arn

@@ -85,6 +85,13 @@ def test_async_invoke_from_s3_names_its_source(cloud: LocalCloud, lam: Any, clie
     s3 = client("s3")
     s3.create_bucket(Bucket="uploads")
     arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
+    lam.add_permission(
+        FunctionName="echo",
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::uploads",
+    )
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={

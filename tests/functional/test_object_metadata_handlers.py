@@ -26,6 +26,7 @@ from gearbox.clock import ManualClock
 from gearbox.local.cloud import LocalCloud
 from tests.conftest import CREDENTIALS, REGION
 from tests.functional.lambda_helpers import create_function
+from tests.functional.sqs_helpers import allow_s3
 from tests.unit.object_metadata_paths import SAMPLES, load
 from tests.waiting import wait_for
 
@@ -78,13 +79,11 @@ def service(
         QueueName="om-extract-jobs",
         Attributes={"VisibilityTimeout": "360", "RedrivePolicy": json.dumps(redrive)},
     )["QueueUrl"]
-    jobs_arn = sqs.get_queue_attributes(QueueUrl=jobs, AttributeNames=["QueueArn"])
+    jobs_arn = allow_s3(sqs, jobs, UPLOADS)
     s3.put_bucket_notification_configuration(
         Bucket=UPLOADS,
         NotificationConfiguration={
-            "QueueConfigurations": [
-                {"QueueArn": jobs_arn["Attributes"]["QueueArn"], "Events": ["s3:ObjectCreated:*"]}
-            ]
+            "QueueConfigurations": [{"QueueArn": jobs_arn, "Events": ["s3:ObjectCreated:*"]}]
         },
     )
     for name, (partition, sort) in TABLES.items():

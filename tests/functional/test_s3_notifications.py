@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.functional.lambda_helpers import create_function
-from tests.functional.sqs_helpers import arn_of
+from tests.functional.sqs_helpers import allow_s3, arn_of
 from tests.functional.test_lambda_async import one_message, wait_for
 
 ACCOUNT = "123456789012"
@@ -62,7 +62,7 @@ def watched(s3: Any, sqs: Any, bucket: str, events: list[str], **rules: str) -> 
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
         NotificationConfiguration={
-            "QueueConfigurations": [queue_config(arn_of(sqs, url), events, **rules)]
+            "QueueConfigurations": [queue_config(allow_s3(sqs, url, bucket), events, **rules)]
         },
     )
     [test] = bodies(sqs, url, 1)
@@ -73,7 +73,8 @@ def watched(s3: Any, sqs: Any, bucket: str, events: list[str], **rules: str) -> 
 def test_configuration_round_trip_and_test_event_first(s3: Any, sqs: Any) -> None:
     s3.create_bucket(Bucket="photos")
     url = sqs.create_queue(QueueName="photo-events")["QueueUrl"]
-    config = queue_config(arn_of(sqs, url), ["s3:ObjectCreated:*"], prefix="images/", suffix=".jpg")
+    arn = allow_s3(sqs, url, "photos")
+    config = queue_config(arn, ["s3:ObjectCreated:*"], prefix="images/", suffix=".jpg")
     s3.put_bucket_notification_configuration(
         Bucket="photos", NotificationConfiguration={"QueueConfigurations": [config]}
     )
@@ -193,6 +194,14 @@ def handler(event, context):
         Environment={"Variables": {"RESULTS": results}},
     )
     s3.create_bucket(Bucket="uploads")
+    lam.add_permission(
+        FunctionName="on-upload",
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::uploads",
+        SourceAccount=ACCOUNT,
+    )
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={
@@ -283,3 +292,123 @@ def test_missing_bucket_is_no_such_bucket(s3: Any, sqs: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         s3.get_bucket_notification_configuration(Bucket="nowhere")
     assert error_of(excinfo)[0] == "NoSuchBucket"
+
+
+def refusal(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, str, str]:
+    """(code, message, ArgumentName1, ArgumentValue1) of an S3 error."""
+    error = excinfo.value.response["Error"]
+    return (
+        str(error["Code"]),
+        str(error["Message"]),
+        str(error.get("ArgumentName1")),
+        str(error.get("ArgumentValue1")),
+    )
+
+
+def test_a_queue_must_let_s3_send_from_this_bucket(s3: Any, sqs: Any) -> None:
+    s3.create_bucket(Bucket="guarded")
+    url = sqs.create_queue(QueueName="guarded-events")["QueueUrl"]
+    arn = arn_of(sqs, url)
+    config = {"QueueConfigurations": [queue_config(arn, ["s3:ObjectCreated:*"])]}
+    denied = (
+        "InvalidArgument",
+        "Unable to validate the following destination configurations",
+        arn,
+        "Permissions on the destination queue do not allow S3 to publish notifications from "
+        "this bucket",
+    )
+    for bucket_allowed in (None, "some-other-bucket"):  # no policy; a policy for another bucket
+        if bucket_allowed:
+            allow_s3(sqs, url, bucket_allowed)
+        with pytest.raises(ClientError) as excinfo:
+            s3.put_bucket_notification_configuration(
+                Bucket="guarded", NotificationConfiguration=config
+            )
+        assert refusal(excinfo) == denied
+    allow_s3(sqs, url, "some-other-bucket", "guarded")
+    s3.put_bucket_notification_configuration(Bucket="guarded", NotificationConfiguration=config)
+    assert bodies(sqs, url, 1)[0]["Event"] == "s3:TestEvent"
+
+
+def test_an_explicit_deny_in_the_queue_policy_wins(s3: Any, sqs: Any) -> None:
+    s3.create_bucket(Bucket="denied")
+    url = sqs.create_queue(QueueName="denied-events")["QueueUrl"]
+    arn = allow_s3(sqs, url, "denied")
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
+    )
+    policy["Statement"].append(
+        {"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": arn}
+    )
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_bucket_notification_configuration(
+            Bucket="denied",
+            NotificationConfiguration={
+                "QueueConfigurations": [queue_config(arn, ["s3:ObjectCreated:*"])]
+            },
+        )
+    assert refusal(excinfo)[0] == "InvalidArgument"
+
+
+def test_a_function_must_let_s3_invoke_it_and_the_check_can_be_skipped(
+    s3: Any, client: Any
+) -> None:
+    lam = client("lambda")
+    function = create_function(lam, "unpermitted", "def handler(event, context):\n    return 1\n")
+    arn = function["FunctionArn"]
+    s3.create_bucket(Bucket="fn-bucket")
+    config = {
+        "LambdaFunctionConfigurations": [
+            {"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}
+        ]
+    }
+    with pytest.raises(ClientError) as excinfo:
+        s3.put_bucket_notification_configuration(
+            Bucket="fn-bucket", NotificationConfiguration=config
+        )
+    assert refusal(excinfo) == (
+        "InvalidArgument",
+        "Unable to validate the following destination configurations",
+        f"{arn}, null",
+        f"Not authorized to invoke function [{arn}]",
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket="fn-bucket", NotificationConfiguration=config, SkipDestinationValidation=True
+    )
+    assert (
+        s3.get_bucket_notification_configuration(Bucket="fn-bucket")[
+            "LambdaFunctionConfigurations"
+        ][0]["LambdaFunctionArn"]
+        == arn
+    )
+
+
+def test_a_topic_must_let_s3_publish(s3: Any, client: Any) -> None:
+    sns = client("sns")
+    topic = sns.create_topic(Name="uploads-topic")["TopicArn"]
+    s3.create_bucket(Bucket="topic-bucket")
+    config = {"TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]}
+    with pytest.raises(ClientError) as excinfo:  # the default topic policy is the owner's only
+        s3.put_bucket_notification_configuration(
+            Bucket="topic-bucket", NotificationConfiguration=config
+        )
+    assert refusal(excinfo)[3] == (
+        "Permissions on the destination topic do not allow S3 to publish notifications from "
+        "this bucket"
+    )
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "SNS:Publish",
+        "Resource": topic,
+        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:*:*:topic-bucket"}},
+    }
+    sns.set_topic_attributes(
+        TopicArn=topic,
+        AttributeName="Policy",
+        AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket="topic-bucket", NotificationConfiguration=config
+    )

@@ -1,6 +1,9 @@
 """Wire an app's triggers on the local cloud: event source mappings (SQS, DynamoDB
 streams), S3 bucket notifications, SNS subscriptions and EventBridge schedule rules, with the
-resource-based permissions AWS needs for the pushing services (S3, SNS, EventBridge).
+resource-based permissions AWS needs for the pushing services (S3, SNS, EventBridge): a
+function's policy lets the service invoke it for that source, and a queue that S3 notifies
+gets a queue policy letting S3 send from those buckets (``s3_queue_policy``), without which
+S3 refuses the notification configuration, on AWS as in the local cloud.
 
 S3 notifications are written per bucket, whole (``PutBucketNotificationConfiguration``
 replaces the configuration), from every trigger on that bucket in the graph, so two
@@ -13,6 +16,7 @@ removed by hand (not yet reconciled), and so do resources.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +59,7 @@ def apply_triggers(
     lam = clients("lambda")
     _queue_mappings(wiring, lam, [p for _, p in functions])
     _stream_mappings(wiring, lam, clients("dynamodb"), place)
-    _notifications(wiring, clients("s3"), lam, place)
+    _notifications(wiring, clients("s3"), lam, clients("sqs"))
     _subscriptions(wiring, clients("sns"), lam, place)
     _schedules(wiring, clients("events"), lam, place)
 
@@ -174,7 +178,16 @@ def _stream_mappings(wiring: _Wiring, lam: Any, dynamodb: Any, place: Place) -> 
             )
 
 
-def _notifications(wiring: _Wiring, s3: Any, lam: Any, place: Place) -> None:
+def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
+    senders: dict[str, list[str]] = {}  # queue ARN -> the buckets that notify it
+    for bucket, kinds in sorted(wiring.notifications.items()):
+        for config in kinds.get("Queue", []):
+            senders.setdefault(config["QueueArn"], []).append(bucket)
+    for queue_arn, buckets in sorted(senders.items()):
+        account, name = queue_arn.split(":")[4:6]
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        policy = s3_queue_policy(queue_arn, buckets, account)
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     for bucket, kinds in sorted(wiring.notifications.items()):
         for config in kinds.get("LambdaFunction", []):
             _allow(lam, config["LambdaFunctionArn"], "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
@@ -184,6 +197,27 @@ def _notifications(wiring: _Wiring, s3: Any, lam: Any, place: Place) -> None:
                 f"{kind}Configurations": configs for kind, configs in sorted(kinds.items())
             },
         )
+
+
+def s3_queue_policy(queue_arn: str, buckets: Sequence[str], account: str) -> dict[str, Any]:
+    """The queue policy AWS's S3 docs give: S3 may send to ``queue_arn`` for ``buckets`` of
+    ``account``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3Notifications",
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in sorted(buckets)]},
+                    "StringEquals": {"aws:SourceAccount": account},
+                },
+            }
+        ],
+    }
 
 
 def _subscriptions(wiring: _Wiring, sns: Any, lam: Any, place: Place) -> None:

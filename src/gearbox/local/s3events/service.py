@@ -2,8 +2,13 @@
 calls itself, passes every other call to the backend (moto) unchanged, and after an object
 changes delivers the event to the configurations that match it.
 
-Destinations are checked where they live: SQS queues in Gearbox's SQS registry, functions in
-the Lambda registry, SNS topics in moto (GetTopicAttributes through boto3). Object details
+Destinations are checked where they live when a configuration is put: SQS queues in Gearbox's
+SQS registry, functions in the Lambda registry, SNS topics in moto (GetTopicAttributes through
+boto3); as on AWS, each must exist and its resource policy (the queue's ``Policy``, the
+function's policy from AddPermission, the topic's ``Policy``) must let ``s3.amazonaws.com``
+send, invoke or publish for this bucket (``gearbox.policy.resource``), or the configuration is
+refused with AWS's ``InvalidArgument`` and reasons. ``x-amz-skip-destination-validation:
+true`` skips both checks. Object details
 come from the backend's response (ETag, ``x-amz-version-id``, ``x-amz-delete-marker``, the
 DeleteObjects result), the PutObject request for its size, and a HeadObject through boto3
 for the size of copies and multipart uploads; never from moto's
@@ -41,6 +46,7 @@ from gearbox.local.s3events.records import (
 )
 from gearbox.local.s3events.store import ConfigStore
 from gearbox.local.sinks.deliver import BotoDeliverer, DeliveryError
+from gearbox.policy.resource import service_may
 
 if TYPE_CHECKING:
     from gearbox.local.functions.service import LambdaService
@@ -55,6 +61,11 @@ _CREATED = {
     "CompleteMultipartUpload": "ObjectCreated:CompleteMultipartUpload",
 }
 _WATCHED = {*_CREATED, "DeleteObject", "DeleteObjects", "DeleteBucket"}
+_S3 = "s3.amazonaws.com"
+_DENIED = (
+    "Permissions on the destination {kind} do not allow S3 to publish notifications from "
+    "this bucket"
+)
 
 
 # The SenderId of messages S3 sends to queues (AWS shows S3's own service principal's id).
@@ -139,7 +150,7 @@ class S3Notifications:
         configs = cfg.parse(exchange.request.body)
         cfg.check_overlaps(configs)
         if exchange.request.header("x-amz-skip-destination-validation").lower() != "true":
-            failures = [f for c in configs if (f := await self._unreachable(c)) is not None]
+            failures = [f for c in configs if (f := await self._unreachable(c, bucket)) is not None]
             if failures:
                 raise cfg.invalid_argument(
                     "Unable to validate the following destination configurations", failures
@@ -171,34 +182,61 @@ class S3Notifications:
                 ) from exc
             raise
 
-    async def _unreachable(self, config: cfg.NotificationConfig) -> tuple[str, str] | None:
-        """(ARN, reason) when ``config``'s destination does not exist."""
-        parts = config.arn.split(":")
+    async def _unreachable(
+        self, config: cfg.NotificationConfig, bucket: str
+    ) -> tuple[str, str] | None:
+        """(argument name, reason) when ``config``'s destination does not exist, or its
+        resource policy does not let S3 deliver to it for ``bucket`` (AWS checks both when
+        the configuration is put; the reasons are AWS's)."""
+        source = {"source_arn": f"arn:aws:s3:::{bucket}", "source_account": self._account}
         if config.kind == "Queue":
-            if self._sqs.registry.by_arn(config.arn) is None:
-                return config.arn, "The destination queue does not exist"
-        elif config.kind == "CloudFunction":
-            found = (
-                len(parts) >= 7
-                and parts[2] == "lambda"
-                and self._functions.registry.get(parts[3], parts[6]) is not None
-            )
-            if not found:
-                return config.arn, "The destination Lambda function does not exist"
-        elif not await self._topic_exists(config.arn, parts[3] if len(parts) > 3 else ""):
-            return config.arn, "The destination topic does not exist"
+            return self._queue_problem(config.arn, source)
+        if config.kind == "CloudFunction":
+            return self._function_problem(config.arn, source)
+        return await self._topic_problem(config.arn, source)
+
+    def _queue_problem(self, arn: str, source: dict[str, str]) -> tuple[str, str] | None:
+        queue = self._sqs.registry.by_arn(arn)
+        if queue is None:
+            return arn, "The destination queue does not exist"
+        if not service_may(queue.attributes.get("Policy"), _S3, "sqs:SendMessage", arn, **source):
+            return arn, _DENIED.format(kind="queue")
         return None
 
-    async def _topic_exists(self, arn: str, region: str) -> bool:
+    def _function_problem(self, arn: str, source: dict[str, str]) -> tuple[str, str] | None:
+        parts = arn.split(":")
+        function = (
+            self._functions.registry.get(parts[3], parts[6])
+            if len(parts) >= 7 and parts[2] == "lambda"
+            else None
+        )
+        if function is None:
+            return arn, "The destination Lambda function does not exist"
+        document = {"Version": "2012-10-17", "Statement": function.policy}
+        if not service_may(document, _S3, "lambda:InvokeFunction", function.arn, **source):
+            return f"{arn}, null", f"Not authorized to invoke function [{arn}]"
+        return None
+
+    async def _topic_problem(self, arn: str, source: dict[str, str]) -> tuple[str, str] | None:
+        parts = arn.split(":")
+        attributes = await self._topic_attributes(arn, parts[3] if len(parts) > 3 else "")
+        if attributes is None:
+            return arn, "The destination topic does not exist"
+        if not service_may(attributes.get("Policy"), _S3, "sns:Publish", arn, **source):
+            return arn, _DENIED.format(kind="topic")
+        return None
+
+    async def _topic_attributes(self, arn: str, region: str) -> dict[str, str] | None:
+        """The topic's attributes, or None when it does not exist."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            await self._clients.call(
+            got = await self._clients.call(
                 "sns", region, lambda sns: sns.get_topic_attributes(TopicArn=arn)
             )
         except (BotoCoreError, ClientError):
-            return False
-        return True
+            return None
+        return dict(got.get("Attributes", {}))
 
     # events
 
