@@ -46,3 +46,13 @@ def allow_s3(sqs: Any, url: str, *buckets: str) -> str:
     policy = s3_queue_policy(arn, buckets, arn.split(":")[4])
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     return arn
+
+
+def allow_sns(sqs: Any, url: str, *topics: str) -> str:
+    """Give the queue the policy AWS needs before SNS may deliver ``topics`` to it; its ARN."""
+    from gearbox.dev.triggers import queue_policy
+
+    arn = arn_of(sqs, url)
+    policy = queue_policy(arn, "sns.amazonaws.com", topics, arn.split(":")[4])
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return arn

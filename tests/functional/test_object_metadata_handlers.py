@@ -26,7 +26,7 @@ from gearbox.clock import ManualClock
 from gearbox.local.cloud import LocalCloud
 from tests.conftest import CREDENTIALS, REGION
 from tests.functional.lambda_helpers import create_function
-from tests.functional.sqs_helpers import allow_s3
+from tests.functional.sqs_helpers import allow_s3, allow_sns
 from tests.unit.object_metadata_paths import SAMPLES, load
 from tests.waiting import wait_for
 
@@ -90,11 +90,10 @@ def service(
         make_table(ddb, name, partition, sort)
     topic = sns.create_topic(Name="om-object-events")["TopicArn"]
     tap = sqs.create_queue(QueueName="om-events-tap")["QueueUrl"]
-    tap_arn = sqs.get_queue_attributes(QueueUrl=tap, AttributeNames=["QueueArn"])
     sns.subscribe(
         TopicArn=topic,
         Protocol="sqs",
-        Endpoint=tap_arn["Attributes"]["QueueArn"],
+        Endpoint=allow_sns(sqs, tap, topic),
         Attributes={"RawMessageDelivery": "true"},
     )
     for function in STEP_FUNCTIONS.values():

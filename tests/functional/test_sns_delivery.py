@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
-from tests.functional.sqs_helpers import arn_of
+from tests.functional.sqs_helpers import allow_sns, arn_of
 from tests.functional.test_lambda_async import one_message
 from tests.waiting import wait_for
 
@@ -31,7 +31,7 @@ def sns(client: Any) -> Any:
 def subscribed_queue(sns: Any, sqs: Any, topic: str, name: str, **attributes: str) -> str:
     url = str(sqs.create_queue(QueueName=name)["QueueUrl"])
     extra = {"Attributes": attributes} if attributes else {}
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn_of(sqs, url), **extra)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=allow_sns(sqs, url, topic), **extra)
     return url
 
 
@@ -188,6 +188,13 @@ def handler(event, context):
         Environment={"Variables": {"RESULTS": results}},
     )
     topic = sns.create_topic(Name="to-lambda")["TopicArn"]
+    lam.add_permission(
+        FunctionName="on-message",
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
     subscription = sns.subscribe(
         TopicArn=topic, Protocol="lambda", Endpoint=function["FunctionArn"]
     )["SubscriptionArn"]
@@ -291,7 +298,9 @@ def test_unreachable_http_endpoint_dead_letters_after_the_retries(
         TopicArn=topic,
         Protocol="http",
         Endpoint=f"http://127.0.0.1:{_refused_port()}/never",
-        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq)})},
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": allow_sns(sqs, dlq, topic)})
+        },
     )
     sent = sns.publish(TopicArn=topic, Message="lost?")
     # AWS's default HTTP policy: 3 retries, 20 s apart; nothing arrives before they are spent
@@ -325,7 +334,9 @@ def test_failing_http_endpoint_is_tried_four_times_then_dead_lettered(
         TopicArn=topic,
         Protocol="http",
         Endpoint=endpoint + "?status=500",
-        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq)})},
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": allow_sns(sqs, dlq, topic)})
+        },
     )
     sns.publish(TopicArn=topic, Message="fails")
     wait_for(lambda: received)
@@ -344,7 +355,9 @@ def test_missing_queue_goes_to_the_dead_letter_queue(sns: Any, sqs: Any) -> None
         TopicArn=topic,
         Protocol="sqs",
         Endpoint=f"arn:aws:sqs:us-east-1:{ACCOUNT}:no-such-queue",
-        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq)})},
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": allow_sns(sqs, dlq, topic)})
+        },
     )
     sns.publish(TopicArn=topic, Message="where to?")
     assert json.loads(one_message(sqs, dlq)["Body"])["Message"] == "where to?"
@@ -383,9 +396,7 @@ def test_fifo_topic_to_fifo_queue_keeps_groups_and_order(sns: Any, sqs: Any) -> 
         QueueName="orders-sub.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
     )["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    arn = allow_sns(sqs, url, topic)
     sns.subscribe(
         TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
     )
@@ -431,3 +442,54 @@ def test_numeric_range_and_anything_but_route_exactly_the_matching_messages(
     got = sorted(json.loads(m["Body"])["Message"] for m in drained(sqs, url, 2))
     assert got == ["1", "3"]
     assert empty(sqs, url)
+
+
+def test_a_queue_whose_policy_does_not_let_sns_send_gets_nothing(sns: Any, sqs: Any) -> None:
+    """A client-side error on AWS: not retried; to the subscription's DLQ, which needs the
+    policy too."""
+    topic = sns.create_topic(Name="unpermitted")["TopicArn"]
+    other = sns.create_topic(Name="other-topic")["TopicArn"]
+    url = sqs.create_queue(QueueName="unpermitted-q")["QueueUrl"]
+    allow_sns(sqs, url, other)  # a policy, but for another topic
+    dlq = sqs.create_queue(QueueName="unpermitted-dlq")["QueueUrl"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=arn_of(sqs, url),
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": allow_sns(sqs, dlq, topic)})
+        },
+    )
+    sns.publish(TopicArn=topic, Message="not for that queue")
+    assert json.loads(one_message(sqs, dlq)["Body"])["Message"] == "not for that queue"
+    assert empty(sqs, url)
+
+
+def test_a_function_that_does_not_let_sns_invoke_it_is_not_invoked(
+    sns: Any, sqs: Any, client: Any
+) -> None:
+    lam = client("lambda")
+    results = sqs.create_queue(QueueName="never")["QueueUrl"]
+    function = create_function(
+        lam,
+        "unpermitted-fn",
+        """
+import boto3, os
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody="ran")
+""",
+        Environment={"Variables": {"RESULTS": results}},
+    )
+    topic = sns.create_topic(Name="to-unpermitted")["TopicArn"]
+    dlq = sqs.create_queue(QueueName="to-unpermitted-dlq")["QueueUrl"]
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="lambda",
+        Endpoint=function["FunctionArn"],
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": allow_sns(sqs, dlq, topic)})
+        },
+    )
+    sns.publish(TopicArn=topic, Message="knock")
+    assert json.loads(one_message(sqs, dlq)["Body"])["Message"] == "knock"
+    assert empty(sqs, results)

@@ -202,17 +202,26 @@ def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
 def s3_queue_policy(queue_arn: str, buckets: Sequence[str], account: str) -> dict[str, Any]:
     """The queue policy AWS's S3 docs give: S3 may send to ``queue_arn`` for ``buckets`` of
     ``account``."""
+    sources = [f"arn:aws:s3:::{b}" for b in sorted(buckets)]
+    return queue_policy(queue_arn, "s3.amazonaws.com", sources, account)
+
+
+def queue_policy(
+    queue_arn: str, service: str, sources: Sequence[str], account: str
+) -> dict[str, Any]:
+    """A queue policy letting ``service`` (``sns.amazonaws.com``) send to ``queue_arn`` on
+    behalf of ``sources`` (ARNs) of ``account``."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "S3Notifications",
+                "Sid": "ServiceSends",
                 "Effect": "Allow",
-                "Principal": {"Service": "s3.amazonaws.com"},
+                "Principal": {"Service": service},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
                 "Condition": {
-                    "ArnLike": {"aws:SourceArn": [f"arn:aws:s3:::{b}" for b in sorted(buckets)]},
+                    "ArnLike": {"aws:SourceArn": list(sources)},
                     "StringEquals": {"aws:SourceAccount": account},
                 },
             }

@@ -106,6 +106,7 @@ class LocalCloud:
             sns = SnsDelivery(
                 backend=backend,
                 functions=functions,
+                queues=sqs.registry,
                 endpoint_url=f"http://{settings.host}:{port}",
                 clock=clock,
             )

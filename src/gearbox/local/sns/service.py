@@ -24,11 +24,16 @@ SetSubscriptionAttributes or DeleteTopic passes through this service):
   20, no no-delay retries). Delays are measured on the injected clock, so a test's
   ``ManualClock`` moves them along.
 
-A message that cannot be delivered (retries exhausted, queue or function missing, protocol
-not served locally) goes to the subscription's dead-letter queue (RedrivePolicy
-``deadLetterTargetArn``) in the form the subscription would have received; without one, or
-when that fails too, it is logged as dropped. Every dead-lettered or dropped message is
-logged with the message ID and subscription ARN.
+As on AWS, SNS may deliver to a queue only when the queue's policy lets ``sns.amazonaws.com``
+send to it for the topic (``aws:SourceArn``), and to a function only when the function's
+policy (AddPermission) lets it invoke; otherwise the delivery is a client-side error, not
+retried (the same holds for the subscription's dead-letter queue).
+
+A message that cannot be delivered (retries exhausted, queue or function missing or not
+permitting SNS, protocol not served locally) goes to the subscription's dead-letter queue
+(RedrivePolicy ``deadLetterTargetArn``) in the form the subscription would have received;
+without one, or when that fails too, it is logged as dropped. Every dead-lettered or dropped
+message is logged with the message ID and subscription ARN.
 
 Where it differs from AWS: HTTP/S subscriptions need no confirmation (moto confirms them);
 email, SMS, application and Firehose subscriptions are not delivered (dead-lettered or
@@ -48,7 +53,7 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import parse_qs
 
 from gearbox.clock import Clock
@@ -57,14 +62,17 @@ from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
 from gearbox.local.sns import envelope as env
 from gearbox.local.sns import filters
+from gearbox.policy.resource import service_may
 
 if TYPE_CHECKING:
     from gearbox.local.backend import MotoBackend
     from gearbox.local.functions.service import LambdaService
+    from gearbox.local.sqs.queues import Queue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_SNS = "sns.amazonaws.com"
 _CHANGES_SUBSCRIPTIONS = {"Subscribe", "Unsubscribe", "SetSubscriptionAttributes", "DeleteTopic"}
 HTTP_TIMEOUT_SECONDS = 15
 DEFAULT_HTTP_RETRY_POLICY = {
@@ -152,6 +160,7 @@ class SnsDelivery:
         *,
         backend: MotoBackend,
         functions: LambdaService,
+        queues: QueueRegistry,
         endpoint_url: str,
         clock: Clock,
         poll_seconds: float = 0.02,
@@ -159,6 +168,7 @@ class SnsDelivery:
         backend.disown_sns_delivery()
         self._backend = backend
         self._functions = functions
+        self._queues = queues
         self._endpoint_url = endpoint_url
         self._clock = clock
         self._poll_seconds = poll_seconds
@@ -327,6 +337,15 @@ class SnsDelivery:
         if len(parts) != 6 or parts[2] != "sqs":
             raise Undeliverable(f"{queue_arn} is not an SQS queue ARN")
         region, account, name = parts[3], parts[4], parts[5]
+        queue = self._queues.by_arn(queue_arn)
+        topic = notification.topic_arn
+        if queue is not None and not service_may(
+            queue.attributes.get("Policy"), _SNS, "sqs:SendMessage", queue_arn, **_source(topic)
+        ):
+            raise Undeliverable(
+                f"the policy of queue {queue_arn} does not let SNS send messages from {topic} "
+                "(a client-side error: not retried)"
+            )
         extra: dict[str, Any] = {}
         if subscription.raw:
             body = notification.message_for(subscription.protocol)
@@ -363,6 +382,13 @@ class SnsDelivery:
         record = self._functions.registry.get(parts[3], parts[6])
         if record is None:
             raise Undeliverable(f"function {subscription.endpoint} does not exist")
+        topic = notification.topic_arn
+        document = {"Version": "2012-10-17", "Statement": record.policy}
+        if not service_may(document, _SNS, "lambda:InvokeFunction", record.arn, **_source(topic)):
+            raise Undeliverable(
+                f"the policy of function {record.arn} does not let SNS invoke it for {topic} "
+                "(a client-side error: not retried)"
+            )
         event = env.lambda_event(notification, subscription.arn, self._endpoint_url)
         target = subscription.endpoint if len(parts) == 8 else record.arn
         self._functions.queue.enqueue(
@@ -416,6 +442,17 @@ class SnsDelivery:
             answer = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
             self._queue_urls[key] = str(answer["QueueUrl"])
         return self._queue_urls[key]
+
+
+def _source(topic_arn: str) -> dict[str, str]:
+    """The request context SNS acts in when it delivers a message of ``topic_arn``."""
+    return {"source_arn": topic_arn, "source_account": topic_arn.split(":")[4]}
+
+
+class QueueRegistry(Protocol):
+    """Gearbox's SQS queues by ARN (``gearbox.local.sqs.registry``): their policies."""
+
+    def by_arn(self, arn: str) -> Queue | None: ...
 
 
 def _list_subscriptions(sns: Any, topic_arn: str) -> list[Subscription]:
