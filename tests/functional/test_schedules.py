@@ -28,8 +28,14 @@ def events(client: Any) -> Any:
 @pytest.fixture
 def results(client: Any, sqs: Any) -> str:
     url = str(sqs.create_queue(QueueName="scheduled")["QueueUrl"])
-    create_function(
-        client("lambda"), "ticker", RECORDS, Environment={"Variables": {"RESULTS": url}}
+    lam = client("lambda")
+    create_function(lam, "ticker", RECORDS, Environment={"Variables": {"RESULTS": url}})
+    lam.add_permission(  # as AWS requires before a rule may invoke the function
+        FunctionName="ticker",
+        StatementId="rules",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+        SourceArn="arn:aws:events:us-east-1:123456789012:rule/*",
     )
     return url
 
@@ -140,3 +146,22 @@ def test_scheduler_schedule_invokes_the_function(
     seen(cloud, arn)
     clock.advance(3600)
     assert one_event(sqs, results) == {"job": "nightly"}
+
+
+def test_a_rule_does_not_invoke_a_function_that_does_not_permit_it(
+    events: Any, sqs: Any, results: str, cloud: Any, *, clock: ManualClock, client: Any
+) -> None:
+    create_function(
+        client("lambda"), "closed", RECORDS, Environment={"Variables": {"RESULTS": results}}
+    )
+    arn = str(events.put_rule(Name="knocks", ScheduleExpression="rate(1 minute)")["RuleArn"])
+    events.put_targets(
+        Rule="knocks",
+        Targets=[{"Id": "closed", "Arn": FUNCTION_ARN.replace("ticker", "closed")}],
+    )
+    allowed = schedule_rule(events, "allowed", "rate(1 minute)", Input='{"from": "allowed"}')
+    seen(cloud, arn, allowed)
+    clock.advance(60)
+    assert one_event(sqs, results) == {"from": "allowed"}
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []

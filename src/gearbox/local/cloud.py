@@ -33,6 +33,7 @@ from gearbox.local.schedules import Schedules
 from gearbox.local.sns import SnsDelivery
 from gearbox.local.sqs.protocol import SqsService
 from gearbox.local.statedir import StateDir, open_state_dir
+from gearbox.policy.resource import service_may
 from gearbox.settings import Settings
 
 _GRACEFUL_SHUTDOWN_SECONDS = 2
@@ -118,6 +119,7 @@ class LocalCloud:
                 enqueue=lambda arn, payload, request_id: functions.queue.enqueue(
                     arn, payload, request_id, None
                 ),
+                may_invoke=functools.partial(_events_may_invoke, functions),
             )
             undo.pop_all()
         return cls(
@@ -246,6 +248,19 @@ class LocalCloud:
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()
+
+
+def _events_may_invoke(functions: LambdaService, function_arn: str, rule_arn: str) -> bool:
+    """Whether the function's policy lets EventBridge invoke it for the rule ``rule_arn``."""
+    parts = function_arn.split(":")
+    record = functions.registry.get(parts[3], parts[6]) if len(parts) >= 7 else None
+    if record is None:
+        return True  # the invoke reports the missing function
+    document = {"Version": "2012-10-17", "Statement": record.policy}
+    source = {"source_arn": rule_arn, "source_account": rule_arn.split(":")[4]}
+    return service_may(
+        document, "events.amazonaws.com", "lambda:InvokeFunction", record.arn, **source
+    )
 
 
 def _dead_lettered(journal: Journal, source: str, dlq: str, message_id: str) -> None:

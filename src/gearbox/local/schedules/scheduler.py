@@ -8,6 +8,11 @@ asynchronous invoke per target, with the scheduled event (rules) or the target's
 Input. ``step`` (tests) is both; ``run_forever`` (the server) fires by the clock every
 ``poll_seconds`` and refreshes every ``refresh_seconds`` of real time.
 
+As on AWS, a rule invokes a function only when the function's policy lets
+``events.amazonaws.com`` invoke it for that rule (``may_invoke``); otherwise the invocation
+is logged as failed and not retried (an EventBridge Scheduler schedule invokes with its own
+role instead, which is not checked).
+
 What was fired lives in memory: a schedule is anchored when first seen (a rate fires every
 period after that), fires each due time once, and after a gap (a clock jump, a busy loop)
 fires only the most recent missed time, not every one. A schedule whose expression changes,
@@ -39,6 +44,8 @@ _MAX_CATCH_UP = 100_000
 
 # enqueue(function_arn, payload, request_id): an asynchronous invoke.
 Enqueue = Callable[[str, bytes, str], None]
+# may_invoke(function_arn, rule_arn): the function's policy lets EventBridge invoke it.
+MayInvoke = Callable[[str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Schedules:
         clock: Clock,
         *,
         enqueue: Enqueue,
+        may_invoke: MayInvoke = lambda function_arn, rule_arn: True,
         refresh_seconds: float = 1.0,
     ) -> None:
         self._endpoint_url = endpoint_url
@@ -80,6 +88,7 @@ class Schedules:
         self._account = account
         self._clock = clock
         self._enqueue = enqueue
+        self._may_invoke = may_invoke
         self._refresh_seconds = refresh_seconds
         self._jobs: dict[str, Job] = {}
         self._states: dict[tuple[str, str], _State] = {}
@@ -155,7 +164,17 @@ class Schedules:
 
     def _fire(self, job: Job, at: float) -> int:
         event = scheduled_event(job.arn, at, self._region, self._account)
+        fired = 0
         for target in job.targets:
+            if job.scheduled_event and not self._may_invoke(target.function_arn, job.arn):
+                log.warning(
+                    "schedule %s did not invoke %s: the function's policy does not let "
+                    "events.amazonaws.com invoke it for this rule (add-permission)",
+                    job.arn,
+                    target.function_arn,
+                )
+                continue
+            fired += 1
             if target.input is not None:
                 payload = target.input.encode()
             elif job.scheduled_event:
@@ -164,7 +183,7 @@ class Schedules:
                 payload = b"{}"
             log.info("schedule %s fires %s at %s", job.arn, target.function_arn, event["time"])
             self._enqueue(target.function_arn, payload, str(uuid.uuid4()))
-        return len(job.targets)
+        return fired
 
     # reading the backend (on a worker thread)
 
