@@ -76,6 +76,8 @@ def test_every_trigger_kind_reaches_its_function(
     [noted] = wait_for(lambda: invocations(cloud, "wired-noted"))
     assert (noted["trigger"], noted["outcome"]) == ("async:sns", "ok")
 
+    # the schedules loop anchors a rule when it first reads it (every second of real time)
+    wait_for(lambda: any(arn.endswith(":rule/wired-tick") for arn in cloud.schedules.known()))
     clock.advance(61)
     ticked = wait_for(lambda: invocations(cloud, "wired-ticked"))
     assert ticked[0]["trigger"] == "async:schedule"
