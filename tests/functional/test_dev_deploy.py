@@ -114,3 +114,30 @@ def test_a_function_dropped_from_the_declaration_is_removed_with_its_mapping(
     assert [m["FunctionArn"].rsplit(":", 1)[1] for m in mappings] == ["renamed-new"]
     assert isinstance(session.out, Printed)
     assert session.out.said[-1].endswith("; removed: renamed-old")
+
+
+def test_a_trigger_dropped_from_a_kept_function_is_unwired(
+    tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
+) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent(APP))
+    session = session_on(cloud, client, app)
+    session.up()
+    # the same functions, each without its trigger
+    bare = "\n".join(
+        line for line in textwrap.dedent(APP).splitlines() if not line.startswith("@app.on_")
+    )
+    app.write_text(bare.replace("\ndef ", "\n@app.function()\ndef "))
+    session.reload({app})
+
+    lam, s3, sns, events = (client(s) for s in ("lambda", "s3", "sns", "events"))
+    names = sorted(f["FunctionName"] for f in lam.list_functions()["Functions"])
+    assert names == ["wired-noted", "wired-resize", "wired-ship", "wired-ticked"]
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+    notifications = s3.get_bucket_notification_configuration(Bucket="wired-photos")
+    assert not [k for k in notifications if k.endswith("Configurations")]
+    topic = f"arn:aws:sns:us-east-1:{cloud.settings.account_id}:wired-done"
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    ticked = f"arn:aws:lambda:us-east-1:{cloud.settings.account_id}:function:wired-ticked"
+    assert events.list_rule_names_by_target(TargetArn=ticked)["RuleNames"] == []
+    assert "wired-tick" not in [r["Name"] for r in events.list_rules()["Rules"]]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from gearbox.app.specs import FunctionSpec
+from gearbox.app.specs import BucketSpec, FunctionSpec, TopicSpec
 from gearbox.dev.functions import Deployed, apply_function
 from gearbox.dev.resources import apply_resources
 from gearbox.dev.targets import Place
@@ -58,5 +58,12 @@ def deploy(
         )
         for f in graph.functions
     }
-    apply_triggers([(f.spec, f.physical) for f in graph.functions], clients, place)
+    specs = [r.spec for r in graph.resources]
+    apply_triggers(
+        [(f.spec, f.physical) for f in graph.functions],
+        clients,
+        place,
+        buckets=[place.physical(b) for b in specs if isinstance(b, BucketSpec)],
+        topics=[place.arn(t) for t in specs if isinstance(t, TopicSpec)],
+    )
     return deployed, notes

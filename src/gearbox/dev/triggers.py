@@ -7,10 +7,11 @@ S3 refuses the notification configuration, on AWS as in the local cloud.
 
 S3 notifications are written per bucket, whole (``PutBucketNotificationConfiguration``
 replaces the configuration), from every trigger on that bucket in the graph, so two
-functions on one bucket never overwrite each other. Mappings are found by (source ARN,
-function) and updated in place. An SQS mapping that is no longer declared is deleted; a
-stream mapping, SNS subscription or schedule rule that is no longer declared stays until
-removed by hand (not yet reconciled), and so do resources.
+functions on one bucket never overwrite each other; a declared bucket that no trigger names
+any more gets an empty configuration. Mappings are found by (source ARN, function) and
+updated in place. What a deployed function no longer declares is removed: its SQS and stream
+mappings, its subscriptions to the app's topics, and its place among a schedule rule's
+targets (a rule left with no target is deleted). Resources stay until removed by hand.
 """
 
 from __future__ import annotations
@@ -49,19 +50,32 @@ class _Wiring:
 
 
 def apply_triggers(
-    functions: Sequence[tuple[FunctionSpec, str]], clients: Clients, place: Place
+    functions: Sequence[tuple[FunctionSpec, str]],
+    clients: Clients,
+    place: Place,
+    *,
+    buckets: Sequence[str] = (),
+    topics: Sequence[str] = (),
 ) -> None:
-    """Wire the triggers of ``functions`` ((spec, physical name) pairs)."""
+    """Wire the triggers of ``functions`` ((spec, physical name) pairs); ``buckets`` and
+    ``topics`` (names, ARNs) are the app's own, whose stale wiring is removed."""
     wiring = _Wiring()
     for spec, physical in functions:
         for trigger in spec.triggers:
             _collect(wiring, trigger, physical, place)
+    deployed = [p for _, p in functions]
     lam = clients("lambda")
-    _queue_mappings(wiring, lam, [p for _, p in functions])
+    _queue_mappings(wiring, lam, deployed)
     _stream_mappings(wiring, lam, clients("dynamodb"), place)
-    _notifications(wiring, clients("s3"), lam, clients("sqs"))
-    _subscriptions(wiring, clients("sns"), lam, place)
-    _schedules(wiring, clients("events"), lam, place)
+    _stale_stream_mappings(wiring, lam, place, deployed)
+    s3 = clients("s3")
+    _notifications(wiring, s3, lam, clients("sqs"))
+    _stale_notifications(wiring, s3, buckets)
+    sns, events = clients("sns"), clients("events")
+    _subscriptions(wiring, sns, lam, place)
+    _stale_subscriptions(wiring, sns, topics, [place.function_arn(f) for f in deployed])
+    _schedules(wiring, events, lam, place)
+    _stale_schedules(wiring, events, [place.function_arn(f) for f in deployed])
 
 
 def _collect(wiring: _Wiring, trigger: Any, function: str, place: Place) -> None:
@@ -178,6 +192,32 @@ def _stream_mappings(wiring: _Wiring, lam: Any, dynamodb: Any, place: Place) -> 
             )
 
 
+def _stale_stream_mappings(
+    wiring: _Wiring, lam: Any, place: Place, deployed: Iterable[str]
+) -> None:
+    """Delete a deployed function's stream mappings whose table no trigger names now."""
+    wanted = {(place.physical(table), function) for table, function in wiring.stream_mappings}
+    for function in deployed:
+        mappings = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+        for mapping in mappings:
+            source = mapping["EventSourceArn"]
+            if ":dynamodb:" not in source:
+                continue
+            table = source.split(":table/", 1)[-1].split("/stream/", 1)[0]
+            if (table, function) not in wanted:
+                lam.delete_event_source_mapping(UUID=mapping["UUID"])
+
+
+def _stale_notifications(wiring: _Wiring, s3: Any, buckets: Iterable[str]) -> None:
+    """Empty the notification configuration of the app's buckets no trigger names now."""
+    for bucket in buckets:
+        if bucket in wiring.notifications:
+            continue
+        current = s3.get_bucket_notification_configuration(Bucket=bucket)
+        if any(key.endswith("Configurations") for key in current):
+            s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+
+
 def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
     senders: dict[str, list[str]] = {}  # queue ARN -> the buckets that notify it
     for bucket, kinds in sorted(wiring.notifications.items()):
@@ -253,6 +293,38 @@ def _subscriptions(wiring: _Wiring, sns: Any, lam: Any, place: Place) -> None:
                 Attributes=attributes,
                 ReturnSubscriptionArn=True,
             )
+
+
+def _stale_subscriptions(
+    wiring: _Wiring, sns: Any, topics: Iterable[str], functions: Sequence[str]
+) -> None:
+    """Unsubscribe a deployed function from the app's topics it no longer listens to."""
+    wanted = {(topic, function) for topic, function, _ in wiring.subscriptions}
+    for topic in topics:
+        for subscription in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+            endpoint = subscription["Endpoint"]
+            if endpoint not in functions:
+                continue
+            name = endpoint.rsplit(":", 1)[-1]
+            if (topic, name) not in wanted:
+                sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+
+
+def _stale_schedules(wiring: _Wiring, events: Any, functions: Sequence[str]) -> None:
+    """Take a deployed function off the schedule rules it no longer declares; delete a rule
+    left with no target."""
+    wanted = {(rule, function) for rule, _, function, _ in wiring.schedules}
+    for function_arn in functions:
+        name = function_arn.rsplit(":", 1)[-1]
+        for rule in events.list_rule_names_by_target(TargetArn=function_arn)["RuleNames"]:
+            if (rule, name) in wanted:
+                continue
+            targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+            mine = [t["Id"] for t in targets if t["Arn"] == function_arn]
+            if mine:
+                events.remove_targets(Rule=rule, Ids=mine)
+            if len(mine) == len(targets):
+                events.delete_rule(Name=rule)
 
 
 def _schedules(wiring: _Wiring, events: Any, lam: Any, place: Place) -> None:
