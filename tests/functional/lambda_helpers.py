@@ -64,3 +64,15 @@ def create_function(
             **settings,
         )
     )
+
+
+def allow_invoke(lam: Any, function: str, service: str, source_arn: str) -> None:
+    """The function's policy lets ``service`` (``s3.amazonaws.com``) invoke it for
+    ``source_arn``, as AWS requires before that service may invoke it."""
+    lam.add_permission(
+        FunctionName=function,
+        StatementId=service.split(".", maxsplit=1)[0],
+        Action="lambda:InvokeFunction",
+        Principal=service,
+        SourceArn=source_arn,
+    )

@@ -13,24 +13,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from gearbox.dev.functions import TRUST_POLICY
 from gearbox.local.cloud import LocalCloud
 from gearbox.local.iam_writes import IamWrites
 from gearbox.settings import Settings
 from tests.conftest import CREDENTIALS, REGION
 from tests.functional.lambda_helpers import zip_of
 
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+TRUST = json.dumps(TRUST_POLICY)
 MANAGED = "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"
 
 

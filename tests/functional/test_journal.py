@@ -11,7 +11,7 @@ import pytest
 
 from gearbox.clock import ManualClock
 from gearbox.local.cloud import LocalCloud
-from tests.functional.lambda_helpers import create_function
+from tests.functional.lambda_helpers import allow_invoke, create_function
 from tests.functional.sqs_helpers import arn_of, counts
 from tests.waiting import wait_for
 
@@ -85,13 +85,7 @@ def test_async_invoke_from_s3_names_its_source(cloud: LocalCloud, lam: Any, clie
     s3 = client("s3")
     s3.create_bucket(Bucket="uploads")
     arn = lam.get_function(FunctionName="echo")["Configuration"]["FunctionArn"]
-    lam.add_permission(
-        FunctionName="echo",
-        StatementId="s3",
-        Action="lambda:InvokeFunction",
-        Principal="s3.amazonaws.com",
-        SourceArn="arn:aws:s3:::uploads",
-    )
+    allow_invoke(lam, "echo", "s3.amazonaws.com", "arn:aws:s3:::uploads")
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={

@@ -25,6 +25,7 @@ import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError
 
+from gearbox.dev.functions import TRUST_POLICY
 from gearbox.local.backend import MotoBackend, dispatch
 from gearbox.local.edge.messages import Request, Response
 from tests.conftest import CREDENTIALS, REGION
@@ -209,17 +210,7 @@ def dynamodb_series(client: Callable[[str], Any]) -> None:
 
 def query_protocol_series(client: Callable[[str], Any]) -> None:
     iam, sns, logs = client("iam"), client("sns"), client("logs")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    iam.create_role(RoleName="parity", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.create_role(RoleName="parity", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
     iam.get_role(RoleName="parity")
     attempt(lambda: iam.get_role(RoleName="missing"))
     client("sts").get_caller_identity()

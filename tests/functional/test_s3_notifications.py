@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.functional.lambda_helpers import create_function
+from tests.functional.lambda_helpers import allow_invoke, create_function
 from tests.functional.sqs_helpers import allow_s3, arn_of
 from tests.functional.test_lambda_async import one_message, wait_for
 
@@ -194,14 +194,7 @@ def handler(event, context):
         Environment={"Variables": {"RESULTS": results}},
     )
     s3.create_bucket(Bucket="uploads")
-    lam.add_permission(
-        FunctionName="on-upload",
-        StatementId="s3",
-        Action="lambda:InvokeFunction",
-        Principal="s3.amazonaws.com",
-        SourceArn="arn:aws:s3:::uploads",
-        SourceAccount=ACCOUNT,
-    )
+    allow_invoke(lam, "on-upload", "s3.amazonaws.com", "arn:aws:s3:::uploads")
     s3.put_bucket_notification_configuration(
         Bucket="uploads",
         NotificationConfiguration={

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gearbox.clock import ManualClock
-from tests.functional.lambda_helpers import create_function
+from tests.functional.lambda_helpers import allow_invoke, create_function
 from tests.waiting import wait_for
 
 RECORDS = """
@@ -30,12 +30,8 @@ def results(client: Any, sqs: Any) -> str:
     url = str(sqs.create_queue(QueueName="scheduled")["QueueUrl"])
     lam = client("lambda")
     create_function(lam, "ticker", RECORDS, Environment={"Variables": {"RESULTS": url}})
-    lam.add_permission(  # as AWS requires before a rule may invoke the function
-        FunctionName="ticker",
-        StatementId="rules",
-        Action="lambda:InvokeFunction",
-        Principal="events.amazonaws.com",
-        SourceArn="arn:aws:events:us-east-1:123456789012:rule/*",
+    allow_invoke(
+        lam, "ticker", "events.amazonaws.com", "arn:aws:events:us-east-1:123456789012:rule/*"
     )
     return url
 

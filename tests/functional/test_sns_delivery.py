@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gearbox.clock import ManualClock
-from tests.functional.lambda_helpers import create_function
+from tests.functional.lambda_helpers import allow_invoke, create_function
 from tests.functional.sqs_helpers import allow_sns, arn_of
 from tests.functional.test_lambda_async import one_message
 from tests.waiting import wait_for
@@ -188,13 +188,7 @@ def handler(event, context):
         Environment={"Variables": {"RESULTS": results}},
     )
     topic = sns.create_topic(Name="to-lambda")["TopicArn"]
-    lam.add_permission(
-        FunctionName="on-message",
-        StatementId="sns",
-        Action="lambda:InvokeFunction",
-        Principal="sns.amazonaws.com",
-        SourceArn=topic,
-    )
+    allow_invoke(lam, "on-message", "sns.amazonaws.com", topic)
     subscription = sns.subscribe(
         TopicArn=topic, Protocol="lambda", Endpoint=function["FunctionArn"]
     )["SubscriptionArn"]
