@@ -14,6 +14,8 @@ servers as separate processes on 127.0.0.1, started and stopped by this script):
 
 Measured per target (N objects of 100 bytes; 2,000, or 200 with ``--quick``):
 
+0. One upload alone: 200 serial PutObjects to a bucket without notifications, median round
+   trip (the live phase's single uploader pays this for every object).
 1. Backlog drain: N uploads with no mapping yet; once the queue holds N messages the mapping
    is created, and the time runs from ``CreateEventSourceMapping`` to the last item written.
 2. Live: one thread uploads N objects back to back while the pipeline drains concurrently;
@@ -96,6 +98,7 @@ QUICK_N = 200
 FULL_FLOOR_ROUNDS = 60
 QUICK_FLOOR_ROUNDS = 20
 FULL_ROUNDS = 3
+PROBE_CALLS = 200
 QUICK_ROUNDS = 1
 
 WRITER = """import json
@@ -232,6 +235,7 @@ class Run:
     live_seconds: float | None = None
     latency: list[float] = field(default_factory=list)
     upload_seconds: float | None = None
+    put_object_ms: float | None = None  # serial PutObject round trip, no notification
 
     @property
     def backlog_rate(self) -> float | None:
@@ -394,12 +398,27 @@ def wait_items(dynamodb: Any, phase: str, n: int, what: str) -> None:
         raise RuntimeError(f"{exc} ({seen[0]} of {n} items)") from None
 
 
+def put_object_round_trip(s3: Any, calls: int = PROBE_CALLS) -> float:
+    """Median ms of serial PutObjects to a bucket of its own (after a few warm-up calls)."""
+    s3.create_bucket(Bucket="round-trip")
+    samples = Samples()
+    for i in range(calls + 20):
+        start = time.perf_counter()
+        s3.put_object(Bucket="round-trip", Key=f"k{i}", Body=BODY)
+        if i >= 20:
+            samples.add(time.perf_counter() - start)
+    return samples.median_ms
+
+
 def measure(c: Clients, target: str, n: int) -> Run:
     run = Run(target, n)
     url = setup(c, target, run)
     if url is None:
         return run
     arn = queue_arn(c.sqs, url)
+
+    # 0. what one upload costs on its own: PutObject to a bucket without notifications
+    run.put_object_ms = put_object_round_trip(c.s3)
 
     # 1. backlog: N messages waiting, then the mapping
     log(f"[{target}] backlog: uploading {n} objects, no mapping yet")
@@ -539,11 +558,18 @@ def report(runs: dict[str, Rounds], floor: Floor) -> str:
 
 
 def round_lines(runs: dict[str, Rounds]) -> list[str]:
-    return [
+    lines = [
         f"{target} by round: live {runs[target].each(lambda r: r.live_rate)}; "
         f"backlog {runs[target].each(lambda r: r.backlog_rate)} events/s"
         for target in (GEARBOX, MINISTACK)
     ]
+    rtt = {t: runs[t].median(lambda r: r.put_object_ms) for t in (GEARBOX, MINISTACK)}
+    lines.append(
+        "one upload alone (serial PutObject to a bucket without notifications, median ms): "
+        + ", ".join(f"{t} {ms(v) if v is not None else 'n/a'}" for t, v in rtt.items())
+        + " (the live phase's uploader waits on this, one upload at a time)"
+    )
+    return lines
 
 
 def floor_lines(floor: Floor) -> list[str]:
