@@ -83,3 +83,18 @@ def test_replay_goes_on_past_a_refused_write(
     answers = iter([Response(409, (), b"EntityAlreadyExists"), Response(200, (), b"")])
     assert writes.replay(lambda _: next(answers)) == 2
     assert "CreatePolicy kept from an earlier run was refused on replay (409)" in caplog.text
+
+
+def test_replay_goes_on_past_a_write_that_fails(writes: IamWrites) -> None:
+    record(writes, Action="CreateRole", RoleName="broken")
+    record(writes, Action="CreateRole", RoleName="fine")
+    seen: list[bytes] = []
+
+    def call(request: Request) -> Response:
+        if b"broken" in request.body:
+            raise ValueError("moto cannot read it")
+        seen.append(request.body)
+        return Response(200, (), b"")
+
+    assert writes.replay(call) == 2
+    assert len(seen) == 1
