@@ -23,12 +23,13 @@ Where it differs from AWS: not at all beyond moto (the answers are moto's).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 from flask import Flask
 from flask import Response as FlaskResponse
+from moto.core.request import EnvironHeaders
 from moto.core.request import Request as MotoRequest
 from moto.moto_api import recorder
 from werkzeug.exceptions import HTTPException
@@ -41,9 +42,30 @@ _CORS_ALWAYS = ("Access-Control-Allow-Origin", "*")
 
 
 class ServerRequest(MotoRequest):
-    """moto's request as its server makes it (``BackendRequest`` without Flask's half)."""
+    """moto's request as its server makes it (``BackendRequest`` without Flask's half), its
+    headers listed out of the environ once (``ListedEnvironHeaders``)."""
 
     from_wsgi_server = True
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        super().__init__(environ)
+        self.headers = ListedEnvironHeaders(environ)
+
+
+class ListedEnvironHeaders(EnvironHeaders):
+    """moto's ``EnvironHeaders``, listing the environ's headers at the first loop over them and
+    reusing the list after. Each loop otherwise scans the whole environ and converts every
+    name back from its WSGI key, and moto loops over an S3 PutObject's headers about five
+    times (copying them, twice for metadata, once for ACLs): about 4% of moto's time for one
+    PutObject. Lookups by name stay the environ's own. The environ does not change while moto
+    handles the request, so the list is the same."""
+
+    _listed: list[tuple[str, str]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        if self._listed is None:
+            self._listed = list(super().__iter__())
+        return iter(self._listed)
 
 
 def takes(environ: dict[str, Any]) -> bool:
@@ -86,7 +108,7 @@ def _view_response(callback: Callable[..., Any], request: ServerRequest) -> Flas
     """What ``moto.core.utils.convert_to_flask_response.__call__`` returns."""
     recorder._record_request(request)
     try:
-        result = callback(request, request.raw_url, dict(request.headers))
+        result = callback(request, request.raw_url, dict(request.headers.items()))
     except ClientError as exc:
         result = 400, {}, exc.response["Error"]["Message"]
     if len(result) == 3:
