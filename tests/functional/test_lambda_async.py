@@ -59,12 +59,16 @@ def test_retries_then_on_failure_record(lam: Any, sqs: Any, cloud: Any, clock: M
     response = lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=b'{"n": 7}')
     assert response["StatusCode"] == 202
     request_id = response["ResponseMetadata"]["RequestId"]
-    wait_for(lambda: attempts(cloud, "flaky") == 1)
+    queue, arn = cloud.functions.queue, "arn:aws:lambda:us-east-1:123456789012:function:flaky"
+    # each retry is due a set time after the attempt before it ends: move the clock only once
+    # the queue has scheduled it (the function's log shows the attempt before it ends)
+    wait_for(lambda: [invokes for _, invokes in queue.waiting(arn)] == [1])
     clock.advance(59)
     time.sleep(0.5)
     assert attempts(cloud, "flaky") == 1  # the first retry waits about a minute
     clock.advance(2)
-    wait_for(lambda: attempts(cloud, "flaky") == 2)
+    wait_for(lambda: [invokes for _, invokes in queue.waiting(arn)] == [2])
+    assert attempts(cloud, "flaky") == 2
     clock.advance(121)  # the second retry about two minutes later
     wait_for(lambda: attempts(cloud, "flaky") == 3)
     record = json.loads(one_message(sqs, failures)["Body"])

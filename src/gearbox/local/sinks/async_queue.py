@@ -203,6 +203,17 @@ class AsyncInvokeQueue:
             ).fetchone()
         return int(row[0])
 
+    def waiting(self, function_name: str) -> list[tuple[float, int]]:
+        """(due time, invocations so far) of each event of the function not yet finished,
+        the earliest due first (tests and diagnostics: a retry is scheduled once its event
+        shows the new count)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT due_at, invokes FROM events WHERE function=? ORDER BY due_at, seq",
+                (function_name,),
+            ).fetchall()
+        return [(float(due), int(invokes)) for due, invokes in rows]
+
     # the engine side
 
     async def step(self) -> int:
