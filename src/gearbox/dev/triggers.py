@@ -72,10 +72,11 @@ def apply_triggers(
     _notifications(wiring, s3, lam, clients("sqs"))
     _stale_notifications(wiring, s3, buckets)
     sns, events = clients("sns"), clients("events")
+    arns = [place.function_arn(f) for f in deployed]
     _subscriptions(wiring, sns, lam, place)
-    _stale_subscriptions(wiring, sns, topics, [place.function_arn(f) for f in deployed])
+    _stale_subscriptions(wiring, sns, topics, arns)
     _schedules(wiring, events, lam, place)
-    _stale_schedules(wiring, events, [place.function_arn(f) for f in deployed])
+    _stale_schedules(wiring, events, arns)
 
 
 def _collect(wiring: _Wiring, trigger: Any, function: str, place: Place) -> None:

@@ -25,6 +25,7 @@ from gearbox.local.edge.authorize import Authorize
 from gearbox.local.edge.chain import build_chain
 from gearbox.local.edge.internal import InternalRoutes, journal_route
 from gearbox.local.edge.observed import ObservedCalls, ObservedRoute
+from gearbox.local.functions.permissions import lets_invoke
 from gearbox.local.functions.service import LambdaService
 from gearbox.local.iam_writes import IamWrites, RecordIamWrites
 from gearbox.local.journal import Journal
@@ -33,7 +34,6 @@ from gearbox.local.schedules import Schedules
 from gearbox.local.sns import SnsDelivery
 from gearbox.local.sqs.protocol import SqsService
 from gearbox.local.statedir import StateDir, open_state_dir
-from gearbox.policy.resource import service_may
 from gearbox.settings import Settings
 
 _GRACEFUL_SHUTDOWN_SECONDS = 2
@@ -256,10 +256,12 @@ def _events_may_invoke(functions: LambdaService, function_arn: str, rule_arn: st
     record = functions.registry.get(parts[3], parts[6]) if len(parts) >= 7 else None
     if record is None:
         return True  # the invoke reports the missing function
-    document = {"Version": "2012-10-17", "Statement": record.policy}
-    source = {"source_arn": rule_arn, "source_account": rule_arn.split(":")[4]}
-    return service_may(
-        document, "events.amazonaws.com", "lambda:InvokeFunction", record.arn, **source
+    return lets_invoke(
+        record.policy,
+        record.arn,
+        "events.amazonaws.com",
+        source_arn=rule_arn,
+        source_account=rule_arn.split(":")[4],
     )
 
 

@@ -6,9 +6,11 @@ service principal becomes ``{"Service": ...}``, an account or ARN ``{"AWS": ...}
 ``SourceArn`` becomes ``ArnLike AWS:SourceArn``, ``SourceAccount`` becomes
 ``StringEquals AWS:SourceAccount``. The policy is kept with the function.
 
-Where it differs from AWS: the policy is stored and returned but not yet enforced when S3,
-SNS or EventBridge invoke the function (the least-privilege issue enforces identity
-policies at the edge); ``RevisionId`` checks and ``FunctionUrlAuthType`` are not applied.
+``lets_invoke`` asks the policy whether a service may invoke the function for a source: S3
+asks it when a notification configuration is put, SNS and EventBridge at each delivery.
+
+Where it differs from AWS: S3 does not ask again at each delivery; ``RevisionId`` checks and
+``FunctionUrlAuthType`` are not applied.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from typing import Any
 
 from gearbox.local.functions.errors import LambdaError
+from gearbox.policy.resource import service_may
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -77,3 +80,23 @@ def document(policy: list[dict[str, Any]]) -> dict[str, Any]:
             "ResourceNotFoundException", "The resource you requested does not exist.", 404
         )
     return {"Version": "2012-10-17", "Id": "default", "Statement": policy}
+
+
+def lets_invoke(
+    policy: list[dict[str, Any]],
+    function_arn: str,
+    service: str,
+    *,
+    source_arn: str,
+    source_account: str,
+) -> bool:
+    """Whether the function's ``policy`` lets ``service`` (``sns.amazonaws.com``) invoke
+    it on behalf of ``source_arn``, owned by ``source_account``."""
+    return service_may(
+        {"Version": "2012-10-17", "Statement": policy},
+        service,
+        "lambda:InvokeFunction",
+        function_arn,
+        source_arn=source_arn,
+        source_account=source_account,
+    )

@@ -36,6 +36,7 @@ from gearbox.clock import Clock
 from gearbox.local.clients import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, LocalClients
 from gearbox.local.edge.chain import Exchange, Service
 from gearbox.local.edge.messages import Response
+from gearbox.local.functions.permissions import lets_invoke
 from gearbox.local.s3events import config as cfg
 from gearbox.local.s3events.records import (
     Context,
@@ -212,8 +213,7 @@ class S3Notifications:
         )
         if function is None:
             return arn, "The destination Lambda function does not exist"
-        document = {"Version": "2012-10-17", "Statement": function.policy}
-        if not service_may(document, _S3, "lambda:InvokeFunction", function.arn, **source):
+        if not lets_invoke(function.policy, function.arn, _S3, **source):
             return f"{arn}, null", f"Not authorized to invoke function [{arn}]"
         return None
 

@@ -60,6 +60,7 @@ from gearbox.clock import Clock
 from gearbox.local.clients import LocalClients
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
+from gearbox.local.functions.permissions import lets_invoke
 from gearbox.local.sns import envelope as env
 from gearbox.local.sns import filters
 from gearbox.policy.resource import service_may
@@ -383,8 +384,7 @@ class SnsDelivery:
         if record is None:
             raise Undeliverable(f"function {subscription.endpoint} does not exist")
         topic = notification.topic_arn
-        document = {"Version": "2012-10-17", "Statement": record.policy}
-        if not service_may(document, _SNS, "lambda:InvokeFunction", record.arn, **_source(topic)):
+        if not lets_invoke(record.policy, record.arn, _SNS, **_source(topic)):
             raise Undeliverable(
                 f"the policy of function {record.arn} does not let SNS invoke it for {topic} "
                 "(a client-side error: not retried)"
