@@ -65,9 +65,8 @@ def apply_triggers(
             _collect(wiring, trigger, physical, place)
     deployed = [p for _, p in functions]
     lam = clients("lambda")
-    _queue_mappings(wiring, lam, deployed)
+    _mappings(wiring, lam, place, deployed)
     _stream_mappings(wiring, lam, clients("dynamodb"), place)
-    _stale_stream_mappings(wiring, lam, place, deployed)
     s3 = clients("s3")
     _notifications(wiring, s3, lam, clients("sqs"))
     _stale_notifications(wiring, s3, buckets)
@@ -159,12 +158,20 @@ def _short_hash(value: Any) -> str:
     return hashlib.sha256(repr(sorted(value.items())).encode()).hexdigest()[:12]
 
 
-def _queue_mappings(wiring: _Wiring, lam: Any, deployed: Iterable[str]) -> None:
+def _mappings(wiring: _Wiring, lam: Any, place: Place, deployed: Iterable[str]) -> None:
+    """Create, update or delete the deployed functions' SQS mappings; delete their stream
+    mappings whose table no trigger names now (``_stream_mappings`` keeps the others)."""
     wanted = wiring.queue_mappings
+    tables = {(place.physical(table), function) for table, function in wiring.stream_mappings}
     for function in deployed:
         existing = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
         for mapping in existing:
             source = mapping["EventSourceArn"]
+            if ":dynamodb:" in source:
+                table = source.split(":table/", 1)[-1].split("/stream/", 1)[0]
+                if (table, function) not in tables:
+                    lam.delete_event_source_mapping(UUID=mapping["UUID"])
+                continue
             if ":sqs:" not in source:
                 continue
             settings = wanted.pop((source, function), None)
@@ -191,22 +198,6 @@ def _stream_mappings(wiring: _Wiring, lam: Any, dynamodb: Any, place: Place) -> 
             lam.create_event_source_mapping(
                 EventSourceArn=stream_arn, FunctionName=function, **settings
             )
-
-
-def _stale_stream_mappings(
-    wiring: _Wiring, lam: Any, place: Place, deployed: Iterable[str]
-) -> None:
-    """Delete a deployed function's stream mappings whose table no trigger names now."""
-    wanted = {(place.physical(table), function) for table, function in wiring.stream_mappings}
-    for function in deployed:
-        mappings = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
-        for mapping in mappings:
-            source = mapping["EventSourceArn"]
-            if ":dynamodb:" not in source:
-                continue
-            table = source.split(":table/", 1)[-1].split("/stream/", 1)[0]
-            if (table, function) not in wanted:
-                lam.delete_event_source_mapping(UUID=mapping["UUID"])
 
 
 def _stale_notifications(wiring: _Wiring, s3: Any, buckets: Iterable[str]) -> None:
