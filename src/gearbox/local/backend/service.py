@@ -14,9 +14,11 @@ the worker gives no parallelism anyway). Everything else, whose time grows with 
 (scans, queries, listings, large objects) or that might wait, keeps to the pool, so the loop
 is never held for long.
 
-Each request skips Flask (``dispatch.direct``: moto's handler for its route, called as moto's
-Flask view calls it) unless it is one Flask must answer; ``speedups`` patches moto where it
-repeats work per request. Both give moto's own answers.
+A plain S3 PutObject or DynamoDB PutItem is answered over moto's models by ``hot``, without
+moto's request layer. Every other request skips Flask (``dispatch.direct``: moto's handler for
+its route, called as moto's Flask view calls it) unless it is one Flask must answer;
+``speedups`` patches moto where it repeats work per request. All three give moto's own
+answers.
 
 This package (``gearbox.local.backend``) is the only one that imports moto.
 
@@ -37,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from gearbox.local.backend import dispatch, speedups
+from gearbox.local.backend import dispatch, hot, speedups
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Request, Response
 
@@ -113,6 +115,8 @@ class MotoBackend:
 
     def call(self, request: Request) -> Response:
         """Run ``request`` through moto's WSGI application (blocking)."""
+        if not self._via_flask and (answered := hot.answer(request)) is not None:
+            return answered
         environ = self._environ(request)
         captured: dict[str, Any] = {}
 
