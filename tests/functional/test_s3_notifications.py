@@ -4,6 +4,7 @@ records each object change delivers to queues and functions."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -345,7 +346,7 @@ def test_an_explicit_deny_in_the_queue_policy_wins(s3: Any, sqs: Any) -> None:
 
 
 def test_a_function_must_let_s3_invoke_it_and_the_check_can_be_skipped(
-    s3: Any, client: Any
+    s3: Any, client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     lam = client("lambda")
     function = create_function(lam, "unpermitted", "def handler(event, context):\n    return 1\n")
@@ -375,6 +376,35 @@ def test_a_function_must_let_s3_invoke_it_and_the_check_can_be_skipped(
         ][0]["LambdaFunctionArn"]
         == arn
     )
+    # skipping the check grants nothing: S3 still may not invoke the function
+    with caplog.at_level(logging.ERROR, logger="gearbox.local.s3events.service"):
+        s3.put_object(Bucket="fn-bucket", Key="k", Body=b"k")
+        wait_for(lambda: "was not delivered" in caplog.text)
+    assert f"to {arn} was not delivered: Not authorized to invoke function" in caplog.text
+    assert lam.get_function(FunctionName="unpermitted")  # and it was never invoked:
+    assert (
+        client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/unpermitted")[
+            "logGroups"
+        ]
+        == []
+    )
+
+
+def test_each_delivery_needs_the_destinations_permission(
+    s3: Any, sqs: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = watched(s3, sqs, "revoked", ["s3:ObjectCreated:*"])
+    s3.put_object(Bucket="revoked", Key="before", Body=b"1")
+    assert [r["s3"]["object"]["key"] for r in records(sqs, url, 1)] == ["before"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    with caplog.at_level(logging.ERROR, logger="gearbox.local.s3events.service"):
+        s3.put_object(Bucket="revoked", Key="while-revoked", Body=b"2")
+        wait_for(lambda: "was not delivered" in caplog.text)
+    assert "Permissions on the destination queue do not allow S3 to publish" in caplog.text
+    allow_s3(sqs, url, "revoked")
+    s3.put_object(Bucket="revoked", Key="after", Body=b"3")
+    # a bucket's events leave in order, so "while-revoked" would have come first
+    assert [r["s3"]["object"]["key"] for r in records(sqs, url, 1)] == ["after"]
 
 
 def test_a_topic_must_let_s3_publish(s3: Any, client: Any) -> None:

@@ -109,3 +109,20 @@ def test_wrong_action_or_resource() -> None:
     service = {"Service": "s3.amazonaws.com"}
     assert not may(policy(allow(service, Action="sqs:ReceiveMessage")))
     assert not may(policy(allow(service, Resource="arn:aws:sqs:us-east-1:123456789012:other")))
+
+
+def test_a_condition_the_laptop_cannot_know_refuses_and_the_log_names_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    vpce = {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}
+    with caplog.at_level("WARNING", logger="gearbox.policy.resource"):
+        assert not may(policy(allow({"Service": "s3.amazonaws.com"}, Condition=vpce)))
+    assert "aws:SourceVpce" in caplog.text
+    assert "cannot be evaluated locally" in caplog.text
+
+
+def test_the_same_question_asked_again_gets_the_same_answer() -> None:
+    document = {"Version": "2012-10-17", "Statement": [allow({"Service": "s3.amazonaws.com"})]}
+    assert may(document) and may(json.dumps(document)) and may(document)
+    denied = {"Version": "2012-10-17", "Statement": [allow({"Service": "sns.amazonaws.com"})]}
+    assert not may(denied) and not may(denied)

@@ -17,7 +17,9 @@ nothing.
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +27,8 @@ from gearbox.errors import PolicyError
 from gearbox.policy.conditions import RequestContext
 from gearbox.policy.document import parse_policy
 from gearbox.policy.evaluate import evaluate
+
+log = logging.getLogger(__name__)
 
 _KEPT = ("Effect", "Action", "NotAction", "Resource", "NotResource", "Condition")
 
@@ -42,8 +46,19 @@ def service_may(
     ``resource`` on behalf of ``source_arn`` (owned by ``source_account``)."""
     if not document:
         return False
+    if not isinstance(document, str):
+        try:
+            document = json.dumps(dict(document), sort_keys=True)
+        except (TypeError, ValueError):
+            return False
+    return _may(document, service, action, resource, (source_arn, source_account))
+
+
+@functools.lru_cache(maxsize=4096)
+def _may(document: str, service: str, action: str, resource: str, source: tuple[str, str]) -> bool:
+    source_arn, source_account = source
     try:
-        data = json.loads(document) if isinstance(document, str) else dict(document)
+        data = json.loads(document)
         raw = data.get("Statement", [])
         statements = [raw] if isinstance(raw, dict) else list(raw)
         counted = [
@@ -68,7 +83,18 @@ def service_may(
             "aws:principalservicename": (service,),
         }
     )
-    return evaluate([policy], action, resource, context).allowed
+    decision = evaluate([policy], action, resource, context)
+    if not decision.allowed and decision.not_evaluated:
+        log.warning(
+            "%s may not %s on %s for %s: the resource policy's conditions %s cannot be "
+            "evaluated locally, and Gearbox refuses what it cannot evaluate",
+            service,
+            action,
+            resource,
+            source_arn,
+            ", ".join(decision.not_evaluated),
+        )
+    return decision.allowed
 
 
 def _names_service(statement: Mapping[str, Any], service: str) -> bool:

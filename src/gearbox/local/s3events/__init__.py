@@ -20,9 +20,13 @@ Modules, one stage each: ``config`` (the configuration: XML, validation, matchin
 Events are delivered after the S3 response, in the background, one change after another per
 bucket (so a bucket's events leave in order), as AWS delivers them asynchronously.
 
-Where it differs from AWS: PostObject (browser form uploads), lifecycle,
-restore, replication, tagging and ACL events are not generated; destination permissions
-(queue/topic policies, the function's resource policy) are not checked.
+Destination permissions (the queue's or topic's policy, the function's resource policy) are
+checked when a configuration is put and again before each delivery.
+
+Where it differs from AWS: PostObject (browser form uploads), lifecycle, restore,
+replication, tagging and ACL events are not generated; a destination policy's condition on a
+key other than ``aws:SourceArn``, ``aws:SourceAccount`` and ``aws:PrincipalServiceName``
+cannot be evaluated locally and refuses (``gearbox.policy.resource``).
 """
 
 from gearbox.local.s3events.service import S3Notifications

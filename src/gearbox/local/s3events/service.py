@@ -8,7 +8,9 @@ boto3); as on AWS, each must exist and its resource policy (the queue's ``Policy
 function's policy from AddPermission, the topic's ``Policy``) must let ``s3.amazonaws.com``
 send, invoke or publish for this bucket (``gearbox.policy.resource``), or the configuration is
 refused with AWS's ``InvalidArgument`` and reasons. ``x-amz-skip-destination-validation:
-true`` skips both checks. Object details
+true`` skips both checks. They are made again before each delivery, as S3 needs the
+permission to deliver: an event for a destination that is gone, or whose policy no longer
+lets S3 in, is logged and not delivered. Object details
 come from the backend's response (ETag, ``x-amz-version-id``, ``x-amz-delete-marker``, the
 DeleteObjects result), the PutObject request for its size, and a HeadObject through boto3
 for the size of copies and multipart uploads; never from moto's
@@ -259,6 +261,15 @@ class S3Notifications:
             elif change.event_name.startswith("ObjectCreated:"):
                 described = await self._described(exchange.region, change)
             for target in targets:
+                problem = await self._unreachable(target, bucket)
+                if problem is not None:
+                    log.error(
+                        "S3 notification from bucket %s to %s was not delivered: %s",
+                        bucket,
+                        target.arn,
+                        problem[1],
+                    )
+                    continue
                 await self._deliver(
                     bucket, target.arn, {"Records": [record(described, target.id, context)]}
                 )
