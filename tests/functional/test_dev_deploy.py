@@ -141,3 +141,49 @@ def test_a_trigger_dropped_from_a_kept_function_is_unwired(
     ticked = f"arn:aws:lambda:us-east-1:{cloud.settings.account_id}:function:wired-ticked"
     assert events.list_rule_names_by_target(TargetArn=ticked)["RuleNames"] == []
     assert "wired-tick" not in [r["Name"] for r in events.list_rules()["Rules"]]
+
+
+VIA_QUEUE = """
+from gearbox.app import App
+
+app = App("via")
+uploads = app.bucket("uploads")
+jobs = app.queue("jobs")
+
+
+@app.on_s3(uploads, via=jobs)
+def work(event, context):
+    return len(event["Records"])
+"""
+
+
+def test_the_queue_policy_keeps_statements_added_by_hand(
+    tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
+) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent(VIA_QUEUE))
+    session = session_on(cloud, client, app)
+    session.up()
+    sqs = client("sqs")
+    url = sqs.get_queue_url(QueueName="via-jobs")["QueueUrl"]
+
+    def statements() -> list[dict[str, Any]]:
+        got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+        return list(json.loads(got["Policy"])["Statement"])
+
+    [written] = statements()
+    assert written["Sid"] == "S3SendsNotifications"
+    assert written["Condition"]["ArnLike"]["aws:SourceArn"] == ["arn:aws:s3:::via-uploads"]
+    by_hand = {
+        "Sid": "TopicSends",
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": written["Resource"],
+    }
+    policy = {"Version": "2012-10-17", "Statement": [by_hand, written]}
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    session.reload({app})  # written again, on a policy that has more than dev's statement
+    assert statements() == [by_hand, written]
+    client("s3").put_object(Bucket="via-uploads", Key="k", Body=b"x")
+    wait_for(lambda: invocations(cloud, "via-work"))

@@ -2,8 +2,10 @@
 streams), S3 bucket notifications, SNS subscriptions and EventBridge schedule rules, with the
 resource-based permissions AWS needs for the pushing services (S3, SNS, EventBridge): a
 function's policy lets the service invoke it for that source, and a queue that S3 notifies
-gets a queue policy letting S3 send from those buckets (``s3_queue_policy``), without which
-S3 refuses the notification configuration, on AWS as in the local cloud.
+gets a queue policy statement letting S3 send from those buckets (``s3_queue_policy``),
+without which S3 refuses the notification configuration, on AWS as in the local cloud. The
+statement (``Sid`` ``S3SendsNotifications``) replaces only its own earlier version in the
+queue's policy; statements added by hand stay.
 
 S3 notifications are written per bucket, whole (``PutBucketNotificationConfiguration``
 replaces the configuration), from every trigger on that bucket in the graph, so two
@@ -218,8 +220,11 @@ def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
     for queue_arn, buckets in sorted(senders.items()):
         account, name = queue_arn.split(":")[4:6]
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        policy = s3_queue_policy(queue_arn, buckets, account)
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        [statement] = s3_queue_policy(queue_arn, buckets, account)["Statement"]
+        policy = with_statement(current.get("Attributes", {}).get("Policy"), statement)
+        if json.dumps(policy) != current.get("Attributes", {}).get("Policy"):
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     for bucket, kinds in sorted(wiring.notifications.items()):
         for config in kinds.get("LambdaFunction", []):
             _allow(lam, config["LambdaFunctionArn"], "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
@@ -231,15 +236,34 @@ def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
         )
 
 
+def with_statement(current: str | None, statement: dict[str, Any]) -> dict[str, Any]:
+    """The queue policy ``current`` (its JSON, or none) with ``statement`` in place of the
+    statement of the same ``Sid``; every other statement, one added by hand say, is kept."""
+    try:
+        document = json.loads(current) if current else {}
+    except ValueError:
+        document = {}
+    if not isinstance(document, dict):
+        document = {}
+    raw = document.get("Statement", [])
+    statements = [raw] if isinstance(raw, dict) else list(raw) if isinstance(raw, list) else []
+    kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == statement["Sid"])]
+    return {
+        **document,
+        "Version": document.get("Version", "2012-10-17"),
+        "Statement": [*kept, statement],
+    }
+
+
 def s3_queue_policy(queue_arn: str, buckets: Sequence[str], account: str) -> dict[str, Any]:
     """The queue policy AWS's S3 docs give: S3 may send to ``queue_arn`` for ``buckets`` of
-    ``account``."""
+    ``account`` (its statement's ``Sid`` is ``S3SendsNotifications``)."""
     sources = [f"arn:aws:s3:::{b}" for b in sorted(buckets)]
-    return queue_policy(queue_arn, "s3.amazonaws.com", sources, account)
+    return queue_policy(queue_arn, "s3.amazonaws.com", sources, account, sid="S3SendsNotifications")
 
 
 def queue_policy(
-    queue_arn: str, service: str, sources: Sequence[str], account: str
+    queue_arn: str, service: str, sources: Sequence[str], account: str, sid: str = "ServiceSends"
 ) -> dict[str, Any]:
     """A queue policy letting ``service`` (``sns.amazonaws.com``) send to ``queue_arn`` on
     behalf of ``sources`` (ARNs) of ``account``."""
@@ -247,7 +271,7 @@ def queue_policy(
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "ServiceSends",
+                "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {"Service": service},
                 "Action": "sqs:SendMessage",
