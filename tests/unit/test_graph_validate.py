@@ -411,3 +411,32 @@ def test_unknown_stream_view_and_starting_position() -> None:
     assert [p.rule for p in found] == ["stream", "stream"]
     check(found[0], "view", "stream is 'NEW'")
     check(found[1], "position", "starting_position is 'AT_TIMESTAMP'")
+
+
+# one mapping per source and function
+
+
+def test_two_s3_triggers_through_one_queue_are_one_mapping() -> None:
+    app = App("svc")
+    jobs = app.queue("jobs")
+    app.on_s3(app.bucket("a"), via=jobs)(app.on_s3(app.bucket("b"), via=jobs)(handler))
+    graph = build([app])
+    assert problems(graph) == []
+    mappings = [e for e in graph.edges if e.kind == "mapping"]
+    assert [(e.source, e.target) for e in mappings] == [("svc/queue/jobs", "svc/function/handler")]
+    assert len([e for e in graph.edges if e.kind == "notification"]) == 2
+
+
+def test_one_queue_triggering_a_function_twice_with_other_settings() -> None:
+    app = App("svc")
+    jobs = app.queue("jobs")
+    app.on_s3(app.bucket("a"), via=jobs)(handler)
+    app.on_sqs(jobs, batch_size=5)(handler)  # <- twice
+    problem = only(app, "duplicate-mapping")
+    check(
+        problem,
+        "twice",
+        "@app.on_sqs on handler",
+        "queue 'jobs' already triggers function 'handler' with other settings (batch_size=10,",
+        "one event source mapping per source and function",
+    )

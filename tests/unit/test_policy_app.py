@@ -75,3 +75,23 @@ def test_reference_service_policies_are_saved_scoped_and_clean() -> None:
             assert statement["Resource"] != "*", (name, statement)
         findings = analyze_policy_string(json.dumps(document)).findings
         assert findings == [], (name, [(f.issue, f.detail) for f in findings])
+
+
+def _fed_twice(event: Any, context: Any) -> None:
+    return None
+
+
+def test_a_resource_named_twice_gets_one_statement() -> None:
+    from gearbox.app import App, Key
+    from gearbox.graph import build
+
+    app = App("twice")
+    jobs, dead = app.queue("jobs"), app.queue("dead")
+    orders = app.table("orders", partition_key=Key("id"), stream="NEW_IMAGE")
+    fed = app.function(on_failure=dead)(_fed_twice)  # the function's and the stream's on-failure
+    app.on_dynamodb_stream(orders, on_failure=dead)(fed)
+    app.on_s3(app.bucket("a"), via=jobs)(app.on_s3(app.bucket("b"), via=jobs)(fed))
+    [policy] = app_policies(build([app]), ACCOUNT, REGION).values()
+    sids = [s["Sid"] for s in policy.policy.document["Statement"]]
+    assert len(sids) == len(set(sids))
+    assert {"TriggerQueueTwiceQueueJobs", "DestinationTwiceQueueDead"} <= set(sids)

@@ -75,6 +75,8 @@ def build(apps: Iterable[App]) -> Graph:
     ]
     edges = [e for s in declared if isinstance(s, QueueSpec) for e in _dlq_edges(s)]
     edges += [e for spec in specs for e in _function_edges(spec)]
+    # two S3 triggers through one queue name its mapping twice: one edge, as AWS has one
+    edges = list({e.sort_key(): e for e in edges}.values())
     refs = _unique([*(r for app in apps for r in app.refs), *(r for s in specs for r in _refs(s))])
     return Graph(
         resources=tuple(sorted(resources, key=lambda r: (r.id, str(r.spec.origin)))),

@@ -20,6 +20,10 @@ Each message names the file, line and declaration at fault. Rules:
   nodes with the same logical id.
 - ``stream``: a stream trigger on a table without a stream, an unknown stream view type or
   starting position.
+- ``duplicate-mapping``: a queue (directly, or as the ``via`` queue of S3 triggers) or a
+  table's stream that triggers one function twice with different settings. AWS keeps one
+  event source mapping per source and function (a second is a ``ResourceConflictException``);
+  the same settings twice, as two S3 triggers through one queue give, are one mapping.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from gearbox.app.specs import (
 )
 from gearbox.errors import DeclarationError
 from gearbox.graph import limits
-from gearbox.graph.build import target_id, trigger_targets
+from gearbox.graph.build import function_id, target_id, trigger_edges, trigger_targets
 from gearbox.graph.model import Graph
 from gearbox.graph.names import logical_id
 from gearbox.graph.problem import (
@@ -319,8 +323,36 @@ def _stream_trigger_errors(graph: Graph, trigger: StreamTrigger) -> Iterator[str
         yield f"table {table.name!r} has no stream (declare it with stream='NEW_AND_OLD_IMAGES')"
 
 
+# one mapping per source and function
+
+
+def duplicate_mappings(graph: Graph) -> Iterator[Problem]:
+    for function in graph.functions:
+        spec = function.spec
+        first: dict[str, dict[str, object]] = {}
+        for trigger in spec.triggers:
+            for edge in trigger_edges(trigger, function_id(spec)):
+                if edge.kind not in ("mapping", "stream"):
+                    continue
+                settings = first.setdefault(edge.source, edge.settings)
+                if settings != edge.settings:
+                    kind = "queue" if edge.kind == "mapping" else "table"
+                    text = (
+                        f"{kind} {edge.source.rsplit('/', 1)[-1]!r} already triggers function "
+                        f"{spec.name!r} with other settings ({_settings(settings)}); AWS "
+                        "allows one event source mapping per source and function"
+                    )
+                    where = trigger_where(trigger, spec)
+                    yield problem("duplicate-mapping", trigger.origin, where, text)
+
+
+def _settings(settings: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(settings.items()))
+
+
 RULES: tuple[Callable[[Graph], Iterable[Problem]], ...] = (
     dangling_references,
+    duplicate_mappings,
     visibility_timeouts,
     fifo_names,
     fifo_triggers,

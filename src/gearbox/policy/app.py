@@ -21,7 +21,7 @@ the function's resource policy, set by ``gearbox dev``, not part of this role.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,24 @@ def _graph_statements(
         kind = getattr(found, "kind", "function")
         return kind, names.arn(kind, found.physical, region, account)
 
+    written: set[str] = set()
+    for statement in _edge_statements(graph, function, arn_of):
+        if statement["Sid"] not in written:  # a destination named twice (function, stream)
+            written.add(statement["Sid"])
+            yield statement
+    group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{function.physical}"
+    yield {
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [group, f"{group}:*"],
+    }
+
+
+def _edge_statements(
+    graph: Graph, function: Function, arn_of: Callable[[str], tuple[str, str]]
+) -> Iterator[dict[str, Any]]:
+    by_id = {r.id for r in graph.resources} | {f.id for f in graph.functions}
     for edge in sorted(graph.edges, key=Edge.sort_key):
         if edge.kind == "mapping" and edge.target == function.id:
             _, arn = arn_of(edge.source)
@@ -145,13 +163,6 @@ def _graph_statements(
         elif edge.kind == "destination" and edge.source == function.id and edge.target in by_id:
             kind, arn = arn_of(edge.target)
             yield _statement("Destination", edge.target, _SEND[kind], arn)
-    group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{function.physical}"
-    yield {
-        "Sid": "Logs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [group, f"{group}:*"],
-    }
 
 
 def _statement(prefix: str, node: str, actions: tuple[str, ...], arn: str) -> dict[str, Any]:
