@@ -187,3 +187,28 @@ def test_the_queue_policy_keeps_statements_added_by_hand(
     assert statements() == [by_hand, written]
     client("s3").put_object(Bucket="via-uploads", Key="k", Body=b"x")
     wait_for(lambda: invocations(cloud, "via-work"))
+
+
+def test_a_schedule_rule_made_by_hand_keeps_its_target(
+    tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
+) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent(APP))
+    session = session_on(cloud, client, app)
+    session.up()
+    events = client("events")
+    ticked = f"arn:aws:lambda:us-east-1:{cloud.settings.account_id}:function:wired-ticked"
+    events.put_rule(Name="by-hand", ScheduleExpression="rate(5 minutes)")
+    events.put_targets(Rule="by-hand", Targets=[{"Id": "mine", "Arn": ticked}])
+    session.reload({app})
+    assert sorted(events.list_rule_names_by_target(TargetArn=ticked)["RuleNames"]) == [
+        "by-hand",
+        "wired-tick",
+    ]
+    bare = "\n".join(
+        line for line in textwrap.dedent(APP).splitlines() if not line.startswith("@app.on_")
+    )
+    app.write_text(bare.replace("\ndef ", "\n@app.function()\ndef "))
+    session.reload({app})  # dev's rule goes; the one made by hand stays, target and all
+    assert events.list_rule_names_by_target(TargetArn=ticked)["RuleNames"] == ["by-hand"]
+    assert events.list_targets_by_rule(Rule="by-hand")["Targets"][0]["Id"] == "mine"

@@ -12,8 +12,9 @@ replaces the configuration), from every trigger on that bucket in the graph, so 
 functions on one bucket never overwrite each other; a declared bucket that no trigger names
 any more gets an empty configuration. Mappings are found by (source ARN, function) and
 updated in place. What a deployed function no longer declares is removed: its SQS and stream
-mappings, its subscriptions to the app's topics, and its place among a schedule rule's
-targets (a rule left with no target is deleted). Resources stay until removed by hand.
+mappings, its subscriptions to the app's topics, and its place among the targets of a
+schedule rule dev wrote (tagged ``gearbox:wired-by``; a rule left with no target is deleted;
+a rule made by hand is not touched). Resources stay until removed by hand.
 """
 
 from __future__ import annotations
@@ -326,14 +327,21 @@ def _stale_subscriptions(
                 sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
 
 
+# the tag on the schedule rules ``gearbox dev`` writes: the only rules it takes targets off
+RULE_TAG = {"Key": "gearbox:wired-by", "Value": "gearbox dev"}
+
+
 def _stale_schedules(wiring: _Wiring, events: Any, functions: Sequence[str]) -> None:
-    """Take a deployed function off the schedule rules it no longer declares; delete a rule
-    left with no target."""
+    """Take a deployed function off the schedule rules dev wrote that it no longer declares;
+    delete such a rule left with no target. A rule made by hand is left alone."""
     wanted = {(rule, function) for rule, _, function, _ in wiring.schedules}
     for function_arn in functions:
         name = function_arn.rsplit(":", 1)[-1]
         for rule in events.list_rule_names_by_target(TargetArn=function_arn)["RuleNames"]:
             if (rule, name) in wanted:
+                continue
+            arn = events.describe_rule(Name=rule)["Arn"]
+            if RULE_TAG not in events.list_tags_for_resource(ResourceARN=arn)["Tags"]:
                 continue
             targets = events.list_targets_by_rule(Rule=rule)["Targets"]
             mine = [t["Id"] for t in targets if t["Arn"] == function_arn]
@@ -348,6 +356,7 @@ def _schedules(wiring: _Wiring, events: Any, lam: Any, place: Place) -> None:
         rule_arn = events.put_rule(Name=rule, ScheduleExpression=expression, State="ENABLED")[
             "RuleArn"
         ]
+        events.tag_resource(ResourceARN=rule_arn, Tags=[RULE_TAG])
         _allow(lam, function, "events.amazonaws.com", rule_arn)
         target: dict[str, Any] = {"Id": function[:64], "Arn": place.function_arn(function)}
         if input_text is not None:
