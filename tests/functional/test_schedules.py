@@ -4,6 +4,7 @@ a function on the ManualClock; the function writes each event it gets to an SQS 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -125,23 +126,83 @@ def test_disabled_rule_does_not_fire_and_input_replaces_the_event(
     assert receive(sqs, results, wait=0) == []
 
 
+def scheduler_role(iam: Any, name: str, *, trusted: str, allowed: str | None) -> str:
+    """A role that ``trusted`` may assume, allowed to invoke ``allowed`` (a function ARN)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": trusted}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    if allowed is not None:
+        statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": allowed}
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        iam.put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=json.dumps(policy))
+    return str(arn["Arn"])
+
+
+def nightly(scheduler: Any, name: str, role_arn: str) -> str:
+    return str(
+        scheduler.create_schedule(
+            Name=name,
+            ScheduleExpression="cron(0 1 * * ? *)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": FUNCTION_ARN, "RoleArn": role_arn, "Input": json.dumps({"job": name})},
+        )["ScheduleArn"]
+    )
+
+
 def test_scheduler_schedule_invokes_the_function(
     client: Any, sqs: Any, results: str, cloud: Any, clock: ManualClock
 ) -> None:
-    scheduler = client("scheduler")
-    arn = scheduler.create_schedule(
-        Name="nightly",
-        ScheduleExpression="cron(0 1 * * ? *)",
-        FlexibleTimeWindow={"Mode": "OFF"},
-        Target={
-            "Arn": FUNCTION_ARN,
-            "RoleArn": "arn:aws:iam::123456789012:role/scheduler",
-            "Input": '{"job": "nightly"}',
-        },
-    )["ScheduleArn"]
+    role = scheduler_role(
+        client("iam"), "scheduler", trusted="scheduler.amazonaws.com", allowed=FUNCTION_ARN
+    )
+    arn = nightly(client("scheduler"), "nightly", role)
     seen(cloud, arn)
     clock.advance(3600)
     assert one_event(sqs, results) == {"job": "nightly"}
+
+
+def test_a_scheduler_schedule_invokes_only_with_a_role_that_may(
+    client: Any,
+    sqs: Any,
+    results: str,
+    cloud: Any,
+    *,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    iam, scheduler = client("iam"), client("scheduler")
+    other_function = FUNCTION_ARN.replace("ticker", "other")
+    roles = {
+        "missing": "arn:aws:iam::123456789012:role/never-made",
+        "untrusted": scheduler_role(
+            iam, "untrusted", trusted="events.amazonaws.com", allowed=FUNCTION_ARN
+        ),
+        "no-policy": scheduler_role(
+            iam, "no-policy", trusted="scheduler.amazonaws.com", allowed=None
+        ),
+        "wrong-function": scheduler_role(
+            iam, "wrong", trusted="scheduler.amazonaws.com", allowed=other_function
+        ),
+        "allowed": scheduler_role(
+            iam, "allowed", trusted="scheduler.amazonaws.com", allowed=FUNCTION_ARN
+        ),
+    }
+    arns = [nightly(scheduler, name, role) for name, role in roles.items()]
+    seen(cloud, *arns)
+    with caplog.at_level(logging.WARNING, logger="gearbox.local.schedules.scheduler"):
+        clock.advance(3600)
+        assert one_event(sqs, results) == {"job": "allowed"}
+    time.sleep(1.5)
+    assert receive(sqs, results, wait=0) == []
+    said = caplog.text
+    assert "role arn:aws:iam::123456789012:role/never-made does not exist" in said
+    assert "role/untrusted does not let scheduler.amazonaws.com assume it" in said
+    assert f"role/no-policy does not allow lambda:InvokeFunction on {FUNCTION_ARN}" in said
+    assert f"role/wrong does not allow lambda:InvokeFunction on {FUNCTION_ARN}" in said
 
 
 def test_a_rule_does_not_invoke_a_function_that_does_not_permit_it(

@@ -31,6 +31,7 @@ from gearbox.local.iam_writes import IamWrites, RecordIamWrites
 from gearbox.local.journal import Journal
 from gearbox.local.s3events import S3Notifications
 from gearbox.local.schedules import Schedules
+from gearbox.local.schedules.roles import SchedulerRoles
 from gearbox.local.sns import SnsDelivery
 from gearbox.local.sqs.protocol import SqsService
 from gearbox.local.statedir import StateDir, open_state_dir
@@ -120,6 +121,7 @@ class LocalCloud:
                     arn, payload, request_id, None
                 ),
                 may_invoke=functools.partial(_events_may_invoke, functions),
+                role_refuses=SchedulerRoles(functions.roles, settings.iam_mode),
             )
             undo.pop_all()
         return cls(

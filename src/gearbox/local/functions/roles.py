@@ -18,6 +18,7 @@ policy that Gearbox cannot parse is skipped and logged (the role keeps its other
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ class RolePermissions:
     role_id: str | None
     policies: tuple[Policy, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
+    trust: str | None = None  # the trust policy (AssumeRolePolicyDocument), as JSON
 
     @property
     def exists(self) -> bool:
@@ -124,4 +126,5 @@ def read_role(iam: Any, role_arn: str) -> RolePermissions:
         role_id=str(role["RoleId"]),
         policies=tuple(policies),
         tags={t["Key"]: t["Value"] for t in role.get("Tags", [])},
+        trust=json.dumps(role.get("AssumeRolePolicyDocument") or {}),
     )

@@ -8,6 +8,7 @@ schedules, invoking Lambda functions on the injected clock.
         -> ``scheduler.Schedules`` (due at clock.now()?) -> Lambda async invoke, with the
            scheduled event {"detail-type": "Scheduled Event", "source": "aws.events", ...}
            or the target's constant Input
+    ``roles``: may a Scheduler schedule's execution role invoke its target function?
 
 Where it differs from AWS: only Lambda function targets are invoked (other target types are
 ignored); Input replaces the event, InputPath and InputTransformer are ignored; rules are read

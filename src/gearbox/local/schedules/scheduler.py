@@ -9,9 +9,15 @@ Input. ``step`` (tests) is both; ``run_forever`` (the server) fires by the clock
 ``poll_seconds`` and refreshes every ``refresh_seconds`` of real time.
 
 As on AWS, a rule invokes a function only when the function's policy lets
-``events.amazonaws.com`` invoke it for that rule (``may_invoke``); otherwise the invocation
-is logged as failed and not retried (an EventBridge Scheduler schedule invokes with its own
-role instead, which is not checked).
+``events.amazonaws.com`` invoke it for that rule (``may_invoke``); an EventBridge Scheduler
+schedule invokes with the role its target names instead, which must exist, trust
+``scheduler.amazonaws.com`` and allow ``lambda:InvokeFunction`` on the function
+(``role_refuses``, asked at each refresh, so a role fixed takes effect within a second).
+Otherwise the invocation is logged as failed and not retried.
+
+Where it differs from AWS: a Scheduler schedule's retry policy and dead-letter queue are not
+applied to a failed invocation (the failure is logged); the asynchronous invoke's own retries
+and destinations still apply to a function error.
 
 What was fired lives in memory: a schedule is anchored when first seen (a rate fires every
 period after that), fires each due time once, and after a gap (a clock jump, a busy loop)
@@ -26,7 +32,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,12 +52,19 @@ _MAX_CATCH_UP = 100_000
 Enqueue = Callable[[str, bytes, str], None]
 # may_invoke(function_arn, rule_arn): the function's policy lets EventBridge invoke it.
 MayInvoke = Callable[[str, str], bool]
+# role_refuses(role_arn, function_arn, schedule_arn): why the role may not invoke, or None.
+RoleRefuses = Callable[[str, str, str], Awaitable[str | None]]
+
+
+async def _no_role_check(role_arn: str, function_arn: str, schedule_arn: str) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
 class Target:
     function_arn: str
     input: str | None  # constant JSON that replaces the event
+    role_arn: str | None = None  # a Scheduler target's execution role
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class Schedules:
         *,
         enqueue: Enqueue,
         may_invoke: MayInvoke = lambda function_arn, rule_arn: True,
+        role_refuses: RoleRefuses = _no_role_check,
         refresh_seconds: float = 1.0,
     ) -> None:
         self._endpoint_url = endpoint_url
@@ -89,6 +103,8 @@ class Schedules:
         self._clock = clock
         self._enqueue = enqueue
         self._may_invoke = may_invoke
+        self._role_refuses = role_refuses
+        self._refused: dict[tuple[str, str], str] = {}  # (schedule, function) -> why
         self._refresh_seconds = refresh_seconds
         self._jobs: dict[str, Job] = {}
         self._states: dict[tuple[str, str], _State] = {}
@@ -129,7 +145,15 @@ class Schedules:
 
     async def refresh(self) -> None:
         jobs = await asyncio.to_thread(self._read)
+        refused = {}
+        for job in jobs:
+            for target in job.targets:
+                if target.role_arn is not None:
+                    why = await self._role_refuses(target.role_arn, target.function_arn, job.arn)
+                    if why is not None:
+                        refused[job.arn, target.function_arn] = why
         self._jobs = {job.arn: job for job in jobs}
+        self._refused = refused
         now = self._clock.now()
         seen = set()
         for job in jobs:
@@ -172,6 +196,12 @@ class Schedules:
                     "events.amazonaws.com invoke it for this rule (add-permission)",
                     job.arn,
                     target.function_arn,
+                )
+                continue
+            refused = self._refused.get((job.arn, target.function_arn))
+            if refused is not None:
+                log.warning(
+                    "schedule %s did not invoke %s: %s", job.arn, target.function_arn, refused
                 )
                 continue
             fired += 1
@@ -236,7 +266,9 @@ class Schedules:
                     log.warning("%s: only UTC schedules are supported", found["Arn"])
                     self._invalid.add(found["Arn"])
                 continue
-            target = Target(found["Target"]["Arn"], found["Target"].get("Input"))
+            target = Target(
+                found["Target"]["Arn"], found["Target"].get("Input"), found["Target"]["RoleArn"]
+            )
             jobs.append(
                 Job(found["Arn"], found["ScheduleExpression"], (target,), scheduled_event=False)
             )
