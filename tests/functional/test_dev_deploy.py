@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from gearbox.clock import ManualClock
+from gearbox.dev.session import DevSession
 from gearbox.local.cloud import LocalCloud
 from tests.functional.dev_helpers import Printed, session_on
 from tests.waiting import wait_for
@@ -52,11 +53,29 @@ def invocations(cloud: LocalCloud, function: str) -> list[dict[str, Any]]:
     return [e for e in entries if e["kind"] == "invocation" and e["function"] == function]
 
 
+def deployed(
+    tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any], source: str
+) -> tuple[Path, DevSession]:
+    """``source`` written to app.py and deployed as ``gearbox dev`` does; the file and session."""
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent(source))
+    session = session_on(cloud, client, app)
+    session.up()
+    return app, session
+
+
+def without_triggers(source: str) -> str:
+    """``source`` with the same functions, each without its trigger."""
+    bare = "\n".join(
+        line for line in textwrap.dedent(source).splitlines() if not line.startswith("@app.on_")
+    )
+    return bare.replace("\ndef ", "\n@app.function()\ndef ")
+
+
 def test_every_trigger_kind_reaches_its_function(
     tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any], clock: ManualClock
 ) -> None:
-    (tmp_path / "app.py").write_text(textwrap.dedent(APP))
-    session_on(cloud, client, tmp_path / "app.py").up()
+    deployed(tmp_path, cloud, client, APP)
 
     client("s3").put_object(Bucket="wired-photos", Key="a.txt", Body=b"x")  # filtered out
     client("s3").put_object(Bucket="wired-photos", Key="b.png", Body=b"x")
@@ -101,10 +120,7 @@ def {name}(event, context):
 def test_a_function_dropped_from_the_declaration_is_removed_with_its_mapping(
     tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
 ) -> None:
-    app = tmp_path / "app.py"
-    app.write_text(textwrap.dedent(QUEUED.format(name="old")))
-    session = session_on(cloud, client, app)
-    session.up()
+    app, session = deployed(tmp_path, cloud, client, QUEUED.format(name="old"))
     app.write_text(textwrap.dedent(QUEUED.format(name="new")))
     session.reload({app})
     lam = client("lambda")
@@ -119,15 +135,9 @@ def test_a_function_dropped_from_the_declaration_is_removed_with_its_mapping(
 def test_a_trigger_dropped_from_a_kept_function_is_unwired(
     tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
 ) -> None:
-    app = tmp_path / "app.py"
-    app.write_text(textwrap.dedent(APP))
-    session = session_on(cloud, client, app)
-    session.up()
+    app, session = deployed(tmp_path, cloud, client, APP)
     # the same functions, each without its trigger
-    bare = "\n".join(
-        line for line in textwrap.dedent(APP).splitlines() if not line.startswith("@app.on_")
-    )
-    app.write_text(bare.replace("\ndef ", "\n@app.function()\ndef "))
+    app.write_text(without_triggers(APP))
     session.reload({app})
 
     lam, s3, sns, events = (client(s) for s in ("lambda", "s3", "sns", "events"))
@@ -160,10 +170,7 @@ def work(event, context):
 def test_the_queue_policy_keeps_statements_added_by_hand(
     tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
 ) -> None:
-    app = tmp_path / "app.py"
-    app.write_text(textwrap.dedent(VIA_QUEUE))
-    session = session_on(cloud, client, app)
-    session.up()
+    app, session = deployed(tmp_path, cloud, client, VIA_QUEUE)
     sqs = client("sqs")
     url = sqs.get_queue_url(QueueName="via-jobs")["QueueUrl"]
 
@@ -192,10 +199,7 @@ def test_the_queue_policy_keeps_statements_added_by_hand(
 def test_a_schedule_rule_made_by_hand_keeps_its_target(
     tmp_path: Path, cloud: LocalCloud, client: Callable[..., Any]
 ) -> None:
-    app = tmp_path / "app.py"
-    app.write_text(textwrap.dedent(APP))
-    session = session_on(cloud, client, app)
-    session.up()
+    app, session = deployed(tmp_path, cloud, client, APP)
     events = client("events")
     ticked = f"arn:aws:lambda:us-east-1:{cloud.settings.account_id}:function:wired-ticked"
     events.put_rule(Name="by-hand", ScheduleExpression="rate(5 minutes)")
@@ -205,10 +209,7 @@ def test_a_schedule_rule_made_by_hand_keeps_its_target(
         "by-hand",
         "wired-tick",
     ]
-    bare = "\n".join(
-        line for line in textwrap.dedent(APP).splitlines() if not line.startswith("@app.on_")
-    )
-    app.write_text(bare.replace("\ndef ", "\n@app.function()\ndef "))
+    app.write_text(without_triggers(APP))
     session.reload({app})  # dev's rule goes; the one made by hand stays, target and all
     assert events.list_rule_names_by_target(TargetArn=ticked)["RuleNames"] == ["by-hand"]
     assert events.list_targets_by_rule(Rule="by-hand")["Targets"][0]["Id"] == "mine"
