@@ -216,3 +216,28 @@ def test_hot_path_answers_and_stores_as_moto_does(
     assert len(through_hot_path) == len(reference)
     for number, (got, want) in enumerate(zip(through_hot_path, reference, strict=True)):
         assert _masked_tokens(got) == _masked_tokens(want), f"answer {number} differs"
+
+
+def _signed_put(service: str, path: str, body: bytes = b"{}") -> Request:
+    scope = f"AKIDEXAMPLE/20261126/us-east-1/{service}/aws4_request"
+    authorization = f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders=host, Signature=0"
+    return Request(
+        method="PUT",
+        path=path,
+        query_string="",
+        headers=(("Host", "127.0.0.1:4566"), ("Authorization", authorization)),
+        body=body,
+    )
+
+
+def test_only_s3_requests_are_taken_for_objects() -> None:
+    """Another REST service's PUT to a path whose first part names a bucket stays moto's."""
+    from gearbox.local.backend import MotoBackend
+
+    backend = MotoBackend("127.0.0.1", 4566)
+    try:
+        backend.call(_signed_put("s3", "/restapis", b""))  # CreateBucket, through moto
+        assert hot.answer(_signed_put("apigateway", "/restapis/abc/resources/x")) is None
+        assert hot.answer(_signed_put("s3", "/restapis/abc")) is not None
+    finally:
+        backend.close()

@@ -28,6 +28,8 @@ What it declines (``answer`` returns None and moto's handler runs, unchanged):
 - PutItem with any parameter beyond ``TableName`` and ``Item``, binary attributes (moto's
   parser decodes their base64), a malformed attribute value, a missing table, or an item any
   of moto's validators refuses (moto then gives its error);
+- a request not signed with SigV4 for ``s3`` or ``dynamodb`` (another REST service's PUT
+  can look like a bucket and a key);
 - everything while moto's own IAM enforcement or its request recorder is switched on.
 
 Nothing is changed before the last check passes, so a declined request leaves no trace.
@@ -103,6 +105,7 @@ _S3_HEADERS = frozenset(
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # hosts moto reads path-style buckets from (``S3Response.subdomain_based_buckets``)
 _PATH_STYLE_HOST = re.compile(r"^(localhost|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})(:\d+)?$")
+_SCOPE = re.compile(r"^AWS4-HMAC-SHA256 Credential=[^/,]+/\d{8}/[^/,]+/([^/,]+)/aws4_request")
 _SCALAR_TYPES: dict[str, type] = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
 _SET_TYPES = ("SS", "NS")
 
@@ -111,11 +114,23 @@ def answer(request: Request) -> Response | None:
     """moto's answer to ``request`` if it is a plain PutObject or PutItem, else None."""
     if request.query_string or not _moto_plain():
         return None
-    if request.method == "PUT":
+    service = _signed_for(request)
+    if request.method == "PUT" and service == "s3":
         return _put_object(request)
-    if request.method == "POST" and request.header("x-amz-target") == _PUT_ITEM_TARGET:
+    if (
+        request.method == "POST"
+        and service == "dynamodb"
+        and request.header("x-amz-target") == _PUT_ITEM_TARGET
+    ):
         return _put_item(request)
     return None
+
+
+def _signed_for(request: Request) -> str | None:
+    """The service of the request's SigV4 credential scope (other REST services PUT to paths
+    that look like a bucket and a key)."""
+    found = _SCOPE.search(request.header("authorization"))
+    return found.group(1) if found else None
 
 
 def _moto_plain() -> bool:
