@@ -221,11 +221,12 @@ def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
     for queue_arn, buckets in sorted(senders.items()):
         account, name = queue_arn.split(":")[4:6]
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        current = attributes.get("Attributes", {}).get("Policy")
         [statement] = s3_queue_policy(queue_arn, buckets, account)["Statement"]
-        policy = with_statement(current.get("Attributes", {}).get("Policy"), statement)
-        if json.dumps(policy) != current.get("Attributes", {}).get("Policy"):
-            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        policy = json.dumps(_with_statement(current, statement))
+        if policy != current:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
     for bucket, kinds in sorted(wiring.notifications.items()):
         for config in kinds.get("LambdaFunction", []):
             _allow(lam, config["LambdaFunctionArn"], "s3.amazonaws.com", f"arn:aws:s3:::{bucket}")
@@ -237,7 +238,7 @@ def _notifications(wiring: _Wiring, s3: Any, lam: Any, sqs: Any) -> None:
         )
 
 
-def with_statement(current: str | None, statement: dict[str, Any]) -> dict[str, Any]:
+def _with_statement(current: str | None, statement: dict[str, Any]) -> dict[str, Any]:
     """The queue policy ``current`` (its JSON, or none) with ``statement`` in place of the
     statement of the same ``Sid``; every other statement, one added by hand say, is kept."""
     try:
