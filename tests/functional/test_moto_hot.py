@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -74,6 +75,7 @@ def s3_hot_series(client: Client) -> None:
         CacheControl="max-age=60",
         ContentDisposition="attachment",
         ContentLanguage="en",
+        Expires=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC),
         ContentMD5=base64.b64encode(hashlib.md5(b"hello").digest()).decode(),
     )
     _read_back(s3, "hot", "plain.txt")
