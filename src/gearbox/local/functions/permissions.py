@@ -7,10 +7,10 @@ service principal becomes ``{"Service": ...}``, an account or ARN ``{"AWS": ...}
 ``StringEquals AWS:SourceAccount``. The policy is kept with the function.
 
 ``lets_invoke`` asks the policy whether a service may invoke the function for a source: S3
-asks it when a notification configuration is put, SNS and EventBridge at each delivery.
+asks it when a notification configuration is put and again at each delivery, SNS and
+EventBridge at each delivery.
 
-Where it differs from AWS: S3 does not ask again at each delivery; ``RevisionId`` checks and
-``FunctionUrlAuthType`` are not applied.
+Where it differs from AWS: ``RevisionId`` checks and ``FunctionUrlAuthType`` are not applied.
 """
 
 from __future__ import annotations
