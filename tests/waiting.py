@@ -17,3 +17,8 @@ def wait_for(condition: Callable[[], Any], seconds: float = 20) -> Any:
             return found
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def journaled(cloud: Any, kind: str) -> list[dict[str, Any]]:
+    """The details of the local cloud's journal entries of ``kind``, waited for (one at least)."""
+    return list(wait_for(lambda: [e.detail for e in cloud.journal.read() if e.kind == kind]))

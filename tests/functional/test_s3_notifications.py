@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from tests.functional.lambda_helpers import allow_invoke, create_function
 from tests.functional.sqs_helpers import allow_s3, arn_of
 from tests.functional.test_lambda_async import one_message, wait_for
+from tests.waiting import journaled
 
 ACCOUNT = "123456789012"
 
@@ -391,7 +392,7 @@ def test_a_function_must_let_s3_invoke_it_and_the_check_can_be_skipped(
 
 
 def test_each_delivery_needs_the_destinations_permission(
-    s3: Any, sqs: Any, caplog: pytest.LogCaptureFixture
+    s3: Any, sqs: Any, cloud: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = watched(s3, sqs, "revoked", ["s3:ObjectCreated:*"])
     s3.put_object(Bucket="revoked", Key="before", Body=b"1")
@@ -401,6 +402,9 @@ def test_each_delivery_needs_the_destinations_permission(
         s3.put_object(Bucket="revoked", Key="while-revoked", Body=b"2")
         wait_for(lambda: "was not delivered" in caplog.text)
     assert "Permissions on the destination queue do not allow S3 to publish" in caplog.text
+    [dropped] = journaled(cloud, "undelivered")
+    assert (dropped["source"], dropped["destination"]) == ("s3:revoked", arn_of(sqs, url))
+    assert dropped["event"] == "ObjectCreated:Put while-revoked"
     allow_s3(sqs, url, "revoked")
     s3.put_object(Bucket="revoked", Key="after", Body=b"3")
     # a bucket's events leave in order, so "while-revoked" would have come first

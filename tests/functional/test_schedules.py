@@ -12,7 +12,7 @@ import pytest
 
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import allow_invoke, create_function
-from tests.waiting import wait_for
+from tests.waiting import journaled, wait_for
 
 RECORDS = """
 import boto3, json, os
@@ -203,6 +203,14 @@ def test_a_scheduler_schedule_invokes_only_with_a_role_that_may(
     assert "role/untrusted does not let scheduler.amazonaws.com assume it" in said
     assert f"role/no-policy does not allow lambda:InvokeFunction on {FUNCTION_ARN}" in said
     assert f"role/wrong does not allow lambda:InvokeFunction on {FUNCTION_ARN}" in said
+    refused = journaled(cloud, "undelivered")
+    assert sorted(e["source"].rsplit("/", 1)[1] for e in refused) == [
+        "missing",
+        "no-policy",
+        "untrusted",
+        "wrong-function",
+    ]
+    assert {e["destination"] for e in refused} == {FUNCTION_ARN}
 
 
 def test_a_rule_does_not_invoke_a_function_that_does_not_permit_it(

@@ -18,7 +18,7 @@ from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import allow_invoke, create_function
 from tests.functional.sqs_helpers import allow_sns, arn_of
 from tests.functional.test_lambda_async import one_message
-from tests.waiting import wait_for
+from tests.waiting import journaled, wait_for
 
 ACCOUNT = "123456789012"
 
@@ -342,7 +342,7 @@ def test_failing_http_endpoint_is_tried_four_times_then_dead_lettered(
     assert len(ids) == 1  # a retry keeps the message ID
 
 
-def test_missing_queue_goes_to_the_dead_letter_queue(sns: Any, sqs: Any) -> None:
+def test_missing_queue_goes_to_the_dead_letter_queue(sns: Any, sqs: Any, cloud: Any) -> None:
     topic = sns.create_topic(Name="gone")["TopicArn"]
     dlq = sqs.create_queue(QueueName="gone-dlq")["QueueUrl"]
     sns.subscribe(
@@ -353,8 +353,31 @@ def test_missing_queue_goes_to_the_dead_letter_queue(sns: Any, sqs: Any) -> None
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": allow_sns(sqs, dlq, topic)})
         },
     )
-    sns.publish(TopicArn=topic, Message="where to?")
+    message_id = sns.publish(TopicArn=topic, Message="where to?")["MessageId"]
     assert json.loads(one_message(sqs, dlq)["Body"])["Message"] == "where to?"
+    [moved] = journaled(cloud, "dead-letter")
+    assert moved["message_id"] == message_id
+    assert moved["queue"].startswith(f"{topic}:")  # the subscription
+    assert moved["dead_letter_queue"] == f"arn:aws:sqs:us-east-1:{ACCOUNT}:gone-dlq"
+    assert "no-such-queue" in moved["reason"]
+
+
+def test_a_message_no_queue_takes_is_journaled(sns: Any, sqs: Any, cloud: Any) -> None:
+    """No dead-letter queue, and a queue whose policy does not let SNS send: dropped, as on
+    AWS, and the journal says so."""
+    topic = sns.create_topic(Name="nowhere")["TopicArn"]
+    url = sqs.create_queue(QueueName="closed")["QueueUrl"]
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn_of(sqs, url))
+    message_id = sns.publish(TopicArn=topic, Message="lost")["MessageId"]
+    [dropped] = journaled(cloud, "undelivered")
+    assert dropped == {
+        "source": f"sns:{topic}",
+        "destination": subscription["SubscriptionArn"],
+        "event": f"message {message_id}",
+        "reason": dropped["reason"],
+    }
+    assert "policy" in dropped["reason"]
+    assert empty(sqs, url)
 
 
 def test_publish_to_a_deleted_topic_is_not_found(sns: Any) -> None:

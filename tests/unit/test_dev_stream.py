@@ -72,3 +72,34 @@ def test_dead_letters_and_failed_async_events() -> None:
         "sent_to": [],
     }
     assert "gave up: RetriesExhausted after 3 invocation(s); sent to nowhere" in line(failed)
+
+
+def test_undelivered_events_and_sns_dead_letters() -> None:
+    dropped = {
+        "id": 5,
+        "time": T,
+        "kind": "undelivered",
+        "function": None,
+        "source": "s3:uploads",
+        "destination": "arn:aws:sqs:us-east-1:123456789012:jobs",
+        "event": "ObjectCreated:Put a.png",
+        "reason": "Permissions on the destination queue do not allow S3 to publish",
+    }
+    assert line(dropped).endswith(
+        "UNDELIVERED  ObjectCreated:Put a.png from s3:uploads to "
+        "arn:aws:sqs:us-east-1:123456789012:jobs: Permissions on the destination queue do not "
+        "allow S3 to publish"
+    )
+    moved = {
+        "id": 6,
+        "time": T,
+        "kind": "dead-letter",
+        "function": None,
+        "queue": "arn:aws:sns:us-east-1:123456789012:t:sub",
+        "dead_letter_queue": "arn:aws:sqs:us-east-1:123456789012:t-dlq",
+        "message_id": "m2",
+        "reason": "the queue does not exist",
+    }
+    assert line(moved).endswith(
+        "for arn:aws:sqs:us-east-1:123456789012:t-dlq (the queue does not exist)"
+    )

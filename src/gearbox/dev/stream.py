@@ -25,7 +25,12 @@ def line(entry: dict[str, Any]) -> str:
     if kind == "dead-letter":
         return (
             f"{stamp}  DEAD-LETTER  message {entry['message_id']} left {entry['queue']} "
-            f"for {entry['dead_letter_queue']} (maxReceiveCount reached)"
+            f"for {entry['dead_letter_queue']} ({entry.get('reason', 'maxReceiveCount reached')})"
+        )
+    if kind == "undelivered":
+        return (
+            f"{stamp}  UNDELIVERED  {entry['event']} from {entry['source']} to "
+            f"{entry['destination']}: {entry['reason']}"
         )
     if kind == "async-failed":
         sent = ", ".join(entry.get("sent_to") or []) or "nowhere (no destination or DLQ)"

@@ -105,6 +105,7 @@ class LocalCloud:
                 clock=clock,
                 account=settings.account_id,
             )
+            s3events.on_undelivered = functools.partial(_undelivered, journal)
             sns = SnsDelivery(
                 backend=backend,
                 functions=functions,
@@ -112,6 +113,8 @@ class LocalCloud:
                 endpoint_url=f"http://{settings.host}:{port}",
                 clock=clock,
             )
+            sns.on_undelivered = functools.partial(_undelivered, journal)
+            sns.on_dead_letter = functools.partial(_sns_dead_lettered, journal)
             schedules = Schedules(
                 f"http://{settings.host}:{port}",
                 settings.region,
@@ -123,6 +126,7 @@ class LocalCloud:
                 may_invoke=functools.partial(_events_may_invoke, functions),
                 role_refuses=SchedulerRoles(functions.roles, settings.iam_mode),
             )
+            schedules.on_undelivered = functools.partial(_undelivered, journal)
             undo.pop_all()
         return cls(
             settings=settings,
@@ -269,6 +273,25 @@ def _events_may_invoke(functions: LambdaService, function_arn: str, rule_arn: st
 
 def _dead_lettered(journal: Journal, source: str, dlq: str, message_id: str) -> None:
     journal.record("dead-letter", None, queue=source, dead_letter_queue=dlq, message_id=message_id)
+
+
+def _sns_dead_lettered(
+    journal: Journal, subscription: str, dlq: str, message_id: str, reason: str
+) -> None:
+    journal.record(
+        "dead-letter",
+        None,
+        queue=subscription,
+        dead_letter_queue=dlq,
+        message_id=message_id,
+        reason=reason,
+    )
+
+
+def _undelivered(journal: Journal, source: str, destination: str, event: str, reason: str) -> None:
+    journal.record(
+        "undelivered", None, source=source, destination=destination, event=event, reason=reason
+    )
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -30,6 +30,7 @@ import functools
 import logging
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, unquote
@@ -77,6 +78,9 @@ S3_SENDER_ID = "AIDAS3NOTIFICATIONS"
 
 class S3Notifications:
     target_prefix = None
+    # Called with (source, destination, event, reason) for each event not delivered, for the
+    # journal; set by whoever assembles the service.
+    on_undelivered: Callable[[str, str, str, str], None] | None = None
 
     def __init__(
         self,
@@ -261,18 +265,12 @@ class S3Notifications:
             elif change.event_name.startswith("ObjectCreated:"):
                 described = await self._described(exchange.region, change)
             for target in targets:
+                payload = {"Records": [record(described, target.id, context)]}
                 problem = await self._unreachable(target, bucket)
                 if problem is not None:
-                    log.error(
-                        "S3 notification from bucket %s to %s was not delivered: %s",
-                        bucket,
-                        target.arn,
-                        problem[1],
-                    )
+                    self._undelivered(bucket, target.arn, payload, problem[1])
                     continue
-                await self._deliver(
-                    bucket, target.arn, {"Records": [record(described, target.id, context)]}
-                )
+                await self._deliver(bucket, target.arn, payload)
 
     async def _described(self, region: str, change: ObjectChange) -> ObjectChange:
         """``change`` with the object's size and eTag, from a HeadObject."""
@@ -307,9 +305,12 @@ class S3Notifications:
         try:
             await self._deliverer.send(arn, payload)
         except DeliveryError as exc:
-            log.error(
-                "S3 notification from bucket %s to %s was not delivered: %s", bucket, arn, exc
-            )
+            self._undelivered(bucket, arn, payload, str(exc))
+
+    def _undelivered(self, bucket: str, arn: str, payload: dict[str, Any], reason: str) -> None:
+        log.error("S3 notification from bucket %s to %s was not delivered: %s", bucket, arn, reason)
+        if self.on_undelivered is not None:
+            self.on_undelivered(f"s3:{bucket}", arn, _described_event(payload), reason)
 
     def _enqueue(self, function_arn: str, payload: bytes) -> None:
         self._functions.queue.enqueue(function_arn, payload, str(uuid.uuid4()), None)
@@ -326,6 +327,16 @@ class S3Notifications:
             host_id=_header(response, "x-amz-id-2") or _host_id(),
             owner=self._account,
         )
+
+
+def _described_event(payload: dict[str, Any]) -> str:
+    """``ObjectCreated:Put <key>`` for a record, ``s3:TestEvent`` for the test event."""
+    records = payload.get("Records")
+    if isinstance(records, list) and records:
+        first = records[0]
+        key = first.get("s3", {}).get("object", {}).get("key", "")
+        return f"{first.get('eventName', '')} {key}"
+    return str(payload.get("Event", "event"))
 
 
 def _uploaded_size(exchange: Exchange) -> int:

@@ -85,6 +85,10 @@ class _State:
 
 
 class Schedules:
+    # Called with (source, destination, event, reason) for each invocation not made, for the
+    # journal; set by whoever assembles the service.
+    on_undelivered: Callable[[str, str, str, str], None] | None = None
+
     def __init__(
         self,
         endpoint_url: str,
@@ -190,19 +194,18 @@ class Schedules:
         event = scheduled_event(job.arn, at, self._region, self._account)
         fired = 0
         for target in job.targets:
-            if job.scheduled_event and not self._may_invoke(target.function_arn, job.arn):
-                log.warning(
-                    "schedule %s did not invoke %s: the function's policy does not let "
-                    "events.amazonaws.com invoke it for this rule (add-permission)",
-                    job.arn,
-                    target.function_arn,
-                )
-                continue
             refused = self._refused.get((job.arn, target.function_arn))
+            if job.scheduled_event and not self._may_invoke(target.function_arn, job.arn):
+                refused = (
+                    "the function's policy does not let events.amazonaws.com invoke it for "
+                    "this rule (add-permission)"
+                )
             if refused is not None:
                 log.warning(
                     "schedule %s did not invoke %s: %s", job.arn, target.function_arn, refused
                 )
+                if self.on_undelivered is not None:
+                    self.on_undelivered(job.arn, target.function_arn, event["time"], refused)
                 continue
             fired += 1
             if target.input is not None:

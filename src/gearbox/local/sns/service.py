@@ -52,6 +52,7 @@ import urllib.error
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import parse_qs
@@ -156,6 +157,12 @@ def retry_delays(policy: dict[str, Any]) -> list[float]:
 class SnsDelivery:
     target_prefix = None
 
+    # Called with (source, destination, event, reason) for each message not delivered, and
+    # with (subscription, dead-letter queue, message id, reason) for each one dead-lettered,
+    # for the journal; set by whoever assembles the service.
+    on_undelivered: Callable[[str, str, str, str], None] | None = None
+    on_dead_letter: Callable[[str, str, str, str], None] | None = None
+
     def __init__(
         self,
         *,
@@ -232,6 +239,7 @@ class SnsDelivery:
                 notification.topic_arn,
                 exc,
             )
+            self._undelivered(notification, "(every subscription)", str(exc))
             return
         await asyncio.gather(*(self._deliver(s, notification) for s in subscriptions))
 
@@ -406,6 +414,7 @@ class SnsDelivery:
                 subscription.arn,
                 reason,
             )
+            self._undelivered(notification, subscription.arn, reason)
             return
         try:
             await self._send_to_queue(target, subscription, notification)
@@ -418,6 +427,9 @@ class SnsDelivery:
                 target,
                 exc,
             )
+            self._undelivered(
+                notification, subscription.arn, f"{reason}; dead-letter queue {target}: {exc}"
+            )
             return
         log.warning(
             "SNS message %s to %s moved to the dead-letter queue %s: %s",
@@ -426,6 +438,13 @@ class SnsDelivery:
             target,
             reason,
         )
+        if self.on_dead_letter is not None:
+            self.on_dead_letter(subscription.arn, target, notification.message_id, reason)
+
+    def _undelivered(self, notification: env.Notification, to: str, reason: str) -> None:
+        if self.on_undelivered is not None:
+            source = f"sns:{notification.topic_arn}"
+            self.on_undelivered(source, to, f"message {notification.message_id}", reason)
 
     def _envelope(
         self, subscription: Subscription, notification: env.Notification
