@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from gearbox.clock import ManualClock
 from tests.functional.lambda_helpers import create_function
 from tests.functional.sqs_helpers import arn_of
-from tests.waiting import wait_for
+from tests.waiting import journaled, wait_for
 
 RECORDER = """
 import boto3, json, os
@@ -150,7 +150,9 @@ def test_latest_skips_existing_records(lam: Any, ddb: Any, sqs: Any) -> None:
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in got] == ["new"]
 
 
-def test_failing_batch_goes_to_the_on_failure_queue(lam: Any, ddb: Any, sqs: Any) -> None:
+def test_failing_batch_goes_to_the_on_failure_queue(
+    lam: Any, ddb: Any, sqs: Any, cloud: Any
+) -> None:
     arn = table(ddb)
     results = recorder(lam, sqs)
     dlq = sqs.create_queue(QueueName="stream-failures")["QueueUrl"]
@@ -182,6 +184,16 @@ def test_failing_batch_goes_to_the_on_failure_queue(lam: Any, ddb: Any, sqs: Any
     assert info["streamArn"] == arn
     assert info["startSequenceNumber"] == info["endSequenceNumber"]
     assert info["shardId"].startswith("shardId-")
+    [discarded] = journaled(cloud, "undelivered")
+    assert (discarded["source"], discarded["destination"]) == (
+        arn,
+        record["requestContext"]["functionArn"],
+    )
+    number = info["startSequenceNumber"]
+    assert discarded["event"] == f"1 record(s), sequence numbers {number} to {number}"
+    assert discarded["reason"] == (
+        f"RetryAttemptsExhausted after 2 invocation(s); sent to {arn_of(sqs, dlq)}"
+    )
     assert len(events(sqs, results, 2)) == 2  # first attempt and one retry
     put(ddb, "after")  # the shard moved on
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in events(sqs, results, 1)] == ["after"]

@@ -127,6 +127,7 @@ class LocalCloud:
                 role_refuses=SchedulerRoles(functions.roles, settings.iam_mode),
             )
             schedules.on_undelivered = functools.partial(_undelivered, journal)
+            functions.event_sources.on_undelivered = functools.partial(_undelivered, journal)
             undo.pop_all()
         return cls(
             settings=settings,

@@ -65,6 +65,9 @@ from gearbox.local.sources.stream_mapping import StreamMapping
 
 log = logging.getLogger(__name__)
 
+# (source, destination, event, reason) of records discarded, for the journal
+Undelivered = Callable[[str, str, str, str], None]
+
 POLL_SECONDS = 0.25  # AWS polls a shard 4 times a second
 RETRY_SECONDS = 0.1
 ERROR_SECONDS = 1.0
@@ -201,8 +204,10 @@ class DynamoDbPoller:
         invoke: Invoker,
         clock: Clock,
         poll_seconds: float = POLL_SECONDS,
+        on_undelivered: Undelivered | None = None,
     ) -> None:
         self.mapping = mapping
+        self._on_undelivered = on_undelivered
         self._store = store
         self._clients = clients
         self._streams = clients("dynamodbstreams", mapping.region)
@@ -393,6 +398,15 @@ class DynamoDbPoller:
         log.info(
             "event source %s: discarding %d records (%s)", self.mapping.uuid, len(part), condition
         )
+        if self._on_undelivered is not None and part:
+            numbers = [str(r.get("dynamodb", {}).get("SequenceNumber", "?")) for r in part]
+            self._on_undelivered(
+                self.mapping.event_source_arn,
+                self.mapping.function_arn,
+                f"{len(part)} record(s), sequence numbers {numbers[0]} to {numbers[-1]}",
+                f"{condition} after {invokes} invocation(s); sent to "
+                + (destination or "nowhere (the mapping has no on-failure destination)"),
+            )
         if not destination:
             return
         body = json.dumps(

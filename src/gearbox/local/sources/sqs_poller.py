@@ -277,6 +277,10 @@ class PollerManager:
     needs ``service_clients`` ((service, region) -> boto3 client) and the injected ``clock``.
     """
 
+    # Called with (source, destination, event, reason) for stream records discarded, for the
+    # journal; set by whoever assembles the service.
+    on_undelivered: Callable[[str, str, str, str], None] | None = None
+
     def __init__(
         self,
         store: MappingStore,
@@ -319,6 +323,7 @@ class PollerManager:
                 endpoint_url=self._endpoint_url,
                 invoke=self._invoke,
                 clock=self._clock,
+                on_undelivered=self.on_undelivered,
             ).run_forever()
         else:
             runner = SqsPoller(mapping, self._queues, self._invoke).run_forever()
