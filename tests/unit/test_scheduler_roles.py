@@ -91,3 +91,43 @@ def test_warn_logs_and_lets_it_invoke_off_does_not_look(caplog: pytest.LogCaptur
     roles = Roles({})
     assert ask(roles, "off") is None
     assert roles.reads == 0
+
+
+def test_a_role_that_cannot_be_read_refuses_and_the_others_still_fire() -> None:
+    from gearbox.clock import ManualClock
+    from gearbox.local.schedules.scheduler import Job, Schedules, Target
+
+    async def role_refuses(role_arn: str, function_arn: str, schedule_arn: str) -> str | None:
+        if role_arn.endswith("/broken"):
+            raise ConnectionError("IAM did not answer")
+        return None
+
+    fired: list[str] = []
+    clock = ManualClock(0.0)
+    schedules = Schedules(
+        "http://127.0.0.1:1",
+        "us-east-1",
+        "123456789012",
+        clock,
+        enqueue=lambda arn, payload, request_id: fired.append(arn),
+        role_refuses=role_refuses,
+    )
+    undelivered: list[tuple[str, str, str, str]] = []
+    schedules.on_undelivered = lambda *entry: undelivered.append(entry)
+    jobs = [
+        Job(
+            f"{SCHEDULE}-{name}",
+            "rate(1 minute)",
+            (Target(f"{FUNCTION}-{name}", "{}", role),),
+            False,
+        )
+        for name, role in (("ok", ROLE), ("broken", ROLE + "/broken"))
+    ]
+    schedules._read = lambda: jobs  # type: ignore[method-assign]
+    asyncio.run(schedules.refresh())
+    clock.advance(60)
+    assert schedules.fire_due() == 1
+    assert fired == [f"{FUNCTION}-ok"]
+    [(source, destination, _, reason)] = undelivered
+    assert (source, destination) == (f"{SCHEDULE}-broken", f"{FUNCTION}-broken")
+    assert reason.endswith("could not be read: IAM did not answer")

@@ -152,10 +152,14 @@ class Schedules:
         refused = {}
         for job in jobs:
             for target in job.targets:
-                if target.role_arn is not None:
+                if target.role_arn is None:
+                    continue
+                try:
                     why = await self._role_refuses(target.role_arn, target.function_arn, job.arn)
-                    if why is not None:
-                        refused[job.arn, target.function_arn] = why
+                except Exception as exc:  # the role could not be read: refuse, say why
+                    why = f"its role {target.role_arn} could not be read: {exc}"
+                if why is not None:
+                    refused[job.arn, target.function_arn] = why
         self._jobs = {job.arn: job for job in jobs}
         self._refused = refused
         now = self._clock.now()
