@@ -14,9 +14,9 @@ model and helpers in the same order: ``S3Backend.put_object``, ``metadata_from_h
 ``put_object_tagging``; DynamoDB's put validators and ``DynamoDBBackend.put_item``; moto's
 account lookup, ``mark_account_as_visited``, its request counter and its request-id generator
 (so moto's seeded random sequence advances alike). The answer's status, headers (names, order)
-and body are the ones moto's server gives. ``tests/functional/test_moto_dispatch.py`` runs one
-series of requests through this path and through moto's Flask apps and compares every answer
-and the state read back after.
+and body are the ones moto's server gives. ``tests/functional/test_moto_hot.py`` runs series
+of requests through this path and through moto's Flask apps and compares every answer and the
+state read back after.
 
 What it declines (``answer`` returns None and moto's handler runs, unchanged):
 
