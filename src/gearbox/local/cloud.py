@@ -114,7 +114,7 @@ class LocalCloud:
                 clock=clock,
             )
             sns.on_undelivered = functools.partial(_undelivered, journal)
-            sns.on_dead_letter = functools.partial(_sns_dead_lettered, journal)
+            sns.on_dead_letter = functools.partial(_dead_lettered, journal)
             schedules = Schedules(
                 f"http://{settings.host}:{port}",
                 settings.region,
@@ -272,20 +272,14 @@ def _events_may_invoke(functions: LambdaService, function_arn: str, rule_arn: st
     )
 
 
-def _dead_lettered(journal: Journal, source: str, dlq: str, message_id: str) -> None:
-    journal.record("dead-letter", None, queue=source, dead_letter_queue=dlq, message_id=message_id)
-
-
-def _sns_dead_lettered(
-    journal: Journal, subscription: str, dlq: str, message_id: str, reason: str
+def _dead_lettered(
+    journal: Journal, source: str, dlq: str, message_id: str, reason: str | None = None
 ) -> None:
+    """An SQS message moved by its queue's redrive policy (no reason: maxReceiveCount), or
+    an SNS message moved to its subscription's dead-letter queue (source: the subscription)."""
+    because = {} if reason is None else {"reason": reason}
     journal.record(
-        "dead-letter",
-        None,
-        queue=subscription,
-        dead_letter_queue=dlq,
-        message_id=message_id,
-        reason=reason,
+        "dead-letter", None, queue=source, dead_letter_queue=dlq, message_id=message_id, **because
     )
 
 

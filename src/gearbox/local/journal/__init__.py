@@ -14,6 +14,6 @@ correlation by trace id are not recorded yet.
 """
 
 from gearbox.local.journal import describe
-from gearbox.local.journal.store import Entry, Journal
+from gearbox.local.journal.store import Entry, Journal, Undelivered
 
-__all__ = ["Entry", "Journal", "describe"]
+__all__ = ["Entry", "Journal", "Undelivered", "describe"]

@@ -23,6 +23,10 @@ from typing import Any
 from gearbox.clock import Clock
 from gearbox.local.database import open_database, transaction
 
+# What a service calls for an event it did not deliver: (source, destination, event, reason).
+# Services take one as their ``on_undelivered``; the local cloud points it at the journal.
+Undelivered = Callable[[str, str, str, str], None]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

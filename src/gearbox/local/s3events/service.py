@@ -30,7 +30,6 @@ import functools
 import logging
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, unquote
@@ -40,6 +39,7 @@ from gearbox.local.clients import SERVICE_ACCESS_KEY, SERVICE_SECRET_KEY, LocalC
 from gearbox.local.edge.chain import Exchange, Service
 from gearbox.local.edge.messages import Response
 from gearbox.local.functions.permissions import lets_invoke
+from gearbox.local.journal import Undelivered
 from gearbox.local.s3events import config as cfg
 from gearbox.local.s3events.records import (
     Context,
@@ -80,7 +80,7 @@ class S3Notifications:
     target_prefix = None
     # Called with (source, destination, event, reason) for each event not delivered, for the
     # journal; set by whoever assembles the service.
-    on_undelivered: Callable[[str, str, str, str], None] | None = None
+    on_undelivered: Undelivered | None = None
 
     def __init__(
         self,

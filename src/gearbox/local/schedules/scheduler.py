@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gearbox.clock import Clock
+from gearbox.local.journal import Undelivered
 from gearbox.local.schedules.expressions import InvalidScheduleExpression, Schedule, parse
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class _State:
 class Schedules:
     # Called with (source, destination, event, reason) for each invocation not made, for the
     # journal; set by whoever assembles the service.
-    on_undelivered: Callable[[str, str, str, str], None] | None = None
+    on_undelivered: Undelivered | None = None
 
     def __init__(
         self,

@@ -62,6 +62,7 @@ from gearbox.local.clients import LocalClients
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Response
 from gearbox.local.functions.permissions import lets_invoke
+from gearbox.local.journal import Undelivered
 from gearbox.local.sns import envelope as env
 from gearbox.local.sns import filters
 from gearbox.policy.resource import service_may
@@ -157,10 +158,10 @@ def retry_delays(policy: dict[str, Any]) -> list[float]:
 class SnsDelivery:
     target_prefix = None
 
-    # Called with (source, destination, event, reason) for each message not delivered, and
-    # with (subscription, dead-letter queue, message id, reason) for each one dead-lettered,
-    # for the journal; set by whoever assembles the service.
-    on_undelivered: Callable[[str, str, str, str], None] | None = None
+    # Called for each message not delivered, and with (subscription, dead-letter queue,
+    # message id, reason) for each one dead-lettered, for the journal; set by whoever
+    # assembles the service.
+    on_undelivered: Undelivered | None = None
     on_dead_letter: Callable[[str, str, str, str], None] | None = None
 
     def __init__(

@@ -58,15 +58,13 @@ from typing import Any
 
 from gearbox.clock import Clock
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
+from gearbox.local.journal import Undelivered
 from gearbox.local.sources import filters
 from gearbox.local.sources.outcomes import decide
 from gearbox.local.sources.sqs_mapping import MappingStore
 from gearbox.local.sources.stream_mapping import StreamMapping
 
 log = logging.getLogger(__name__)
-
-# (source, destination, event, reason) of records discarded, for the journal
-Undelivered = Callable[[str, str, str, str], None]
 
 POLL_SECONDS = 0.25  # AWS polls a shard 4 times a second
 RETRY_SECONDS = 0.1

@@ -43,6 +43,7 @@ from typing import Any, Protocol
 
 from gearbox.clock import Clock, SystemClock
 from gearbox.local.functions.model import Invocation, InvokeResult, Throttled
+from gearbox.local.journal import Undelivered
 from gearbox.local.sources import filters
 from gearbox.local.sources.outcomes import decide
 from gearbox.local.sources.sqs_mapping import MappingStore, SqsMapping
@@ -279,7 +280,7 @@ class PollerManager:
 
     # Called with (source, destination, event, reason) for stream records discarded, for the
     # journal; set by whoever assembles the service.
-    on_undelivered: Callable[[str, str, str, str], None] | None = None
+    on_undelivered: Undelivered | None = None
 
     def __init__(
         self,
