@@ -66,6 +66,19 @@ def create_function(
     )
 
 
+RECORDER = """
+import boto3, json, os
+def handler(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
+"""
+
+
+def create_recorder(lam: Any, name: str, results: str) -> dict[str, Any]:
+    """Create ``name``, a function that sends each event it gets, as JSON, to the queue at
+    URL ``results``."""
+    return create_function(lam, name, RECORDER, Environment={"Variables": {"RESULTS": results}})
+
+
 def allow_invoke(lam: Any, function: str, service: str, source_arn: str) -> None:
     """The function's policy lets ``service`` (``s3.amazonaws.com``) invoke it for
     ``source_arn``, as AWS requires before that service may invoke it."""

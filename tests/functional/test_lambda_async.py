@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gearbox.clock import ManualClock
-from tests.functional.lambda_helpers import create_function
+from tests.functional.lambda_helpers import create_function, create_recorder
 from tests.functional.sqs_helpers import arn_of
 from tests.waiting import wait_for
 
@@ -123,16 +123,7 @@ def test_dead_letter_queue_gets_only_the_event(
 
 def test_lambda_destination_invokes_the_next_function(lam: Any, sqs: Any) -> None:
     results = sqs.create_queue(QueueName="results")["QueueUrl"]
-    create_function(
-        lam,
-        "second",
-        """
-import boto3, json, os
-def handler(event, context):
-    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
-""",
-        Environment={"Variables": {"RESULTS": results}},
-    )
+    create_recorder(lam, "second", results)
     create_function(lam, "first", SUCCEEDS)
     lam.put_function_event_invoke_config(
         FunctionName="first",

@@ -11,7 +11,7 @@ from urllib.parse import unquote_plus
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.functional.lambda_helpers import allow_invoke, create_function
+from tests.functional.lambda_helpers import allow_invoke, create_function, create_recorder
 from tests.functional.sqs_helpers import allow_s3, arn_of
 from tests.functional.test_lambda_async import one_message, wait_for
 from tests.waiting import journaled
@@ -185,16 +185,7 @@ def test_versioned_bucket_records_version_ids_and_delete_markers(s3: Any, sqs: A
 def test_lambda_destination_is_invoked_asynchronously(s3: Any, sqs: Any, client: Any) -> None:
     lam = client("lambda")
     results = sqs.create_queue(QueueName="results")["QueueUrl"]
-    function = create_function(
-        lam,
-        "on-upload",
-        """
-import boto3, json, os
-def handler(event, context):
-    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
-""",
-        Environment={"Variables": {"RESULTS": results}},
-    )
+    function = create_recorder(lam, "on-upload", results)
     s3.create_bucket(Bucket="uploads")
     allow_invoke(lam, "on-upload", "s3.amazonaws.com", "arn:aws:s3:::uploads")
     s3.put_bucket_notification_configuration(

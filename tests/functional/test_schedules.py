@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 
 from gearbox.clock import ManualClock
-from tests.functional.lambda_helpers import allow_invoke, create_function
+from tests.functional.lambda_helpers import allow_invoke, create_recorder
 from tests.waiting import journaled, wait_for
-
-RECORDS = """
-import boto3, json, os
-def handler(event, context):
-    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
-"""
 
 
 @pytest.fixture
@@ -30,7 +24,7 @@ def events(client: Any) -> Any:
 def results(client: Any, sqs: Any) -> str:
     url = str(sqs.create_queue(QueueName="scheduled")["QueueUrl"])
     lam = client("lambda")
-    create_function(lam, "ticker", RECORDS, Environment={"Variables": {"RESULTS": url}})
+    create_recorder(lam, "ticker", url)
     allow_invoke(
         lam, "ticker", "events.amazonaws.com", "arn:aws:events:us-east-1:123456789012:rule/*"
     )
@@ -216,9 +210,7 @@ def test_a_scheduler_schedule_invokes_only_with_a_role_that_may(
 def test_a_rule_does_not_invoke_a_function_that_does_not_permit_it(
     events: Any, sqs: Any, results: str, cloud: Any, *, clock: ManualClock, client: Any
 ) -> None:
-    create_function(
-        client("lambda"), "closed", RECORDS, Environment={"Variables": {"RESULTS": results}}
-    )
+    create_recorder(client("lambda"), "closed", results)
     arn = str(events.put_rule(Name="knocks", ScheduleExpression="rate(1 minute)")["RuleArn"])
     events.put_targets(
         Rule="knocks",

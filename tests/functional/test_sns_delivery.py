@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gearbox.clock import ManualClock
-from tests.functional.lambda_helpers import allow_invoke, create_function
+from tests.functional.lambda_helpers import allow_invoke, create_recorder
 from tests.functional.sqs_helpers import allow_sns, arn_of
 from tests.functional.test_lambda_async import one_message
 from tests.waiting import journaled, wait_for
@@ -177,16 +177,7 @@ def test_filter_policy_limits_are_refused(sns: Any, sqs: Any) -> None:
 def test_lambda_subscription_gets_the_sns_event(sns: Any, sqs: Any, client: Any) -> None:
     lam = client("lambda")
     results = sqs.create_queue(QueueName="results")["QueueUrl"]
-    function = create_function(
-        lam,
-        "on-message",
-        """
-import boto3, json, os
-def handler(event, context):
-    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps(event))
-""",
-        Environment={"Variables": {"RESULTS": results}},
-    )
+    function = create_recorder(lam, "on-message", results)
     topic = sns.create_topic(Name="to-lambda")["TopicArn"]
     allow_invoke(lam, "on-message", "sns.amazonaws.com", topic)
     subscription = sns.subscribe(
@@ -487,16 +478,7 @@ def test_a_function_that_does_not_let_sns_invoke_it_is_not_invoked(
 ) -> None:
     lam = client("lambda")
     results = sqs.create_queue(QueueName="never")["QueueUrl"]
-    function = create_function(
-        lam,
-        "unpermitted-fn",
-        """
-import boto3, os
-def handler(event, context):
-    boto3.client("sqs").send_message(QueueUrl=os.environ["RESULTS"], MessageBody="ran")
-""",
-        Environment={"Variables": {"RESULTS": results}},
-    )
+    function = create_recorder(lam, "unpermitted-fn", results)
     topic = sns.create_topic(Name="to-unpermitted")["TopicArn"]
     dlq = sqs.create_queue(QueueName="to-unpermitted-dlq")["QueueUrl"]
     sns.subscribe(
