@@ -255,6 +255,8 @@ class S3Notifications:
         if not configs:
             return
         context = self._context(exchange, response)
+        # each destination's permission, checked once for all the changes of this request
+        problems: dict[str, tuple[str, str] | None] = {}
         for change in _changes(exchange, operation, bucket, response, self._sequencer):
             targets = [c for c in configs if c.matches(change.event_name, change.key)]
             if not targets:
@@ -266,7 +268,9 @@ class S3Notifications:
                 described = await self._described(exchange.region, change)
             for target in targets:
                 payload = {"Records": [record(described, target.id, context)]}
-                problem = await self._unreachable(target, bucket)
+                if target.arn not in problems:
+                    problems[target.arn] = await self._unreachable(target, bucket)
+                problem = problems[target.arn]
                 if problem is not None:
                     self._undelivered(bucket, target.arn, payload, problem[1])
                     continue
