@@ -112,7 +112,7 @@ _SET_TYPES = ("SS", "NS")
 
 def answer(request: Request) -> Response | None:
     """moto's answer to ``request`` if it is a plain PutObject or PutItem, else None."""
-    if request.query_string or not _moto_plain():
+    if request.method not in ("PUT", "POST") or request.query_string or not _moto_plain():
         return None
     service = _signed_for(request)
     if request.method == "PUT" and service == "s3":
