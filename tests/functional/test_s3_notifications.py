@@ -168,6 +168,49 @@ def test_copy_multipart_delete_and_delete_objects(s3: Any, sqs: Any) -> None:
     assert set(got[3]["s3"]["object"]) == {"key", "sequencer"}
 
 
+def test_a_copys_size_is_read_before_the_writer_can_change_the_object(
+    s3: Any, sqs: Any, client: Any
+) -> None:
+    """The record of a copy says the size the copy made, even when the bucket's earlier
+    events are still being sent and the writer overwrites the copy at once (CI once saw a
+    HeadObject made in the background find the object already deleted)."""
+    sns = client("sns")
+    topic = sns.create_topic(Name="removals")["TopicArn"]
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "SNS:Publish",
+        "Resource": topic,
+    }
+    sns.set_topic_attributes(
+        TopicArn=topic,
+        AttributeName="Policy",
+        AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    s3.create_bucket(Bucket="busy")
+    url = sqs.create_queue(QueueName="copies")["QueueUrl"]
+    s3.put_bucket_notification_configuration(
+        Bucket="busy",
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                queue_config(allow_s3(sqs, url, "busy"), ["s3:ObjectCreated:Copy"])
+            ],
+            # each removal is a Publish to moto, so the bucket's earlier events take a while
+            "TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectRemoved:*"]}],
+        },
+    )
+    bodies(sqs, url, 1)  # the test event
+    keys = [f"k{i}" for i in range(100)]
+    for key in keys:
+        s3.put_object(Bucket="busy", Key=key, Body=b"x")
+    s3.put_object(Bucket="busy", Key="src", Body=b"abc")
+    s3.delete_objects(Bucket="busy", Delete={"Objects": [{"Key": k} for k in keys]})
+    s3.copy_object(Bucket="busy", Key="dst", CopySource={"Bucket": "busy", "Key": "src"})
+    s3.put_object(Bucket="busy", Key="dst", Body=b"a longer body")
+    [copy] = records(sqs, url, 1)
+    assert (copy["s3"]["object"]["key"], copy["s3"]["object"]["size"]) == ("dst", 3)
+
+
 def test_versioned_bucket_records_version_ids_and_delete_markers(s3: Any, sqs: Any) -> None:
     url = watched(s3, sqs, "history", ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])
     s3.put_bucket_versioning(Bucket="history", VersioningConfiguration={"Status": "Enabled"})

@@ -10,14 +10,15 @@ send, invoke or publish for this bucket (``gearbox.policy.resource``), or the co
 refused with AWS's ``InvalidArgument`` and reasons. ``x-amz-skip-destination-validation:
 true`` skips both checks. They are made again before each delivery, as S3 needs the
 permission to deliver: an event for a destination that is gone, or whose policy no longer
-lets S3 in, is logged and not delivered. Object details
-come from the backend's response (ETag, ``x-amz-version-id``, ``x-amz-delete-marker``, the
-DeleteObjects result), the PutObject request for its size, and a HeadObject through boto3
-for the size of copies and multipart uploads; never from moto's
-internals. Deliveries go through the Lambda service's ``BotoDeliverer`` (SendMessage to the
-local endpoint, Publish to moto, an async invoke on the Lambda queue). A failed delivery is
-logged with the bucket, destination and reason; S3 does not retry it (nor does AWS tell the
-writer).
+lets S3 in, is logged and not delivered.
+
+Object details come from the backend's response (ETag, ``x-amz-version-id``,
+``x-amz-delete-marker``, the DeleteObjects result), the PutObject request for its size, and a
+HeadObject through boto3 for the size of copies and multipart uploads, made before the writer
+has its answer (so a delete that follows cannot race it); never from moto's internals.
+Deliveries go through the Lambda service's ``BotoDeliverer`` (SendMessage to the local
+endpoint, Publish to moto, an async invoke on the Lambda queue). A failed delivery is logged
+with the bucket, destination and reason; S3 does not retry it (nor does AWS tell the writer).
 
 Where it differs from AWS: see the package docstring.
 """
@@ -31,7 +32,7 @@ import logging
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs, unquote
 
 from gearbox.clock import Clock
@@ -65,6 +66,7 @@ _CREATED = {
     "CompleteMultipartUpload": "ObjectCreated:CompleteMultipartUpload",
 }
 _WATCHED = {*_CREATED, "DeleteObject", "DeleteObjects", "DeleteBucket"}
+_HEADED = {"CopyObject", "CompleteMultipartUpload"}
 _S3 = "s3.amazonaws.com"
 _DENIED = (
     "Permissions on the destination {kind} do not allow S3 to publish notifications from "
@@ -74,6 +76,13 @@ _DENIED = (
 
 # The SenderId of messages S3 sends to queues (AWS shows S3's own service principal's id).
 S3_SENDER_ID = "AIDAS3NOTIFICATIONS"
+
+
+class Head(NamedTuple):
+    """What a HeadObject said of a copied or multipart-uploaded object."""
+
+    size: int
+    etag: str
 
 
 class S3Notifications:
@@ -126,10 +135,17 @@ class S3Notifications:
             return _error(exchange, error)
         response = await self._backend.handle(exchange)
         if operation in _WATCHED and 200 <= response.status < 300:
-            self._in_background(exchange, operation or "", response)
+            # A copy's or a multipart upload's size is read before the writer has its answer:
+            # a HeadObject in the background could find the object already deleted.
+            head = None
+            if operation in _HEADED and self._store.get(_bucket(exchange)):
+                head = await self._head(exchange, response)
+            self._in_background(exchange, operation or "", response, head)
         return response
 
-    def _in_background(self, exchange: Exchange, operation: str, response: Response) -> None:
+    def _in_background(
+        self, exchange: Exchange, operation: str, response: Response, head: Head | None
+    ) -> None:
         """Send the bucket's events after the response, as S3 does, but one change after
         another per bucket, so a bucket's events leave in the order of its changes."""
         bucket = _bucket(exchange)
@@ -138,7 +154,7 @@ class S3Notifications:
         async def in_turn() -> None:
             if previous is not None:
                 await asyncio.wait([previous])
-            await self._after(exchange, operation, response)
+            await self._after(exchange, operation, response, head)
 
         task = asyncio.get_running_loop().create_task(in_turn())
         self._tails[bucket] = task
@@ -246,7 +262,9 @@ class S3Notifications:
 
     # events
 
-    async def _after(self, exchange: Exchange, operation: str, response: Response) -> None:
+    async def _after(
+        self, exchange: Exchange, operation: str, response: Response, head: Head | None
+    ) -> None:
         bucket = _bucket(exchange)
         if operation == "DeleteBucket":
             self._store.delete(bucket)
@@ -264,8 +282,8 @@ class S3Notifications:
             described = change
             if change.event_name == "ObjectCreated:Put" and change.etag:
                 described = _with_size(change, _uploaded_size(exchange))
-            elif change.event_name.startswith("ObjectCreated:"):
-                described = await self._described(exchange.region, change)
+            elif head is not None:
+                described = _with_size(change, head.size, head.etag)
             for target in targets:
                 payload = {"Records": [record(described, target.id, context)]}
                 if target.arn not in problems:
@@ -276,34 +294,30 @@ class S3Notifications:
                     continue
                 await self._deliver(bucket, target.arn, payload)
 
-    async def _described(self, region: str, change: ObjectChange) -> ObjectChange:
-        """``change`` with the object's size and eTag, from a HeadObject."""
+    async def _head(self, exchange: Exchange, response: Response) -> Head | None:
+        """The size and eTag of the object a copy or multipart upload made, from a HeadObject
+        of the version it made."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        extra = {"VersionId": change.version_id} if change.version_id else {}
+        bucket = _bucket(exchange)
+        key = unquote(exchange.path_params.get("Key", ""))
+        version = _header(response, "x-amz-version-id")
+        extra = {} if version in ("", "null") else {"VersionId": version}
         try:
-            head = await self._clients.call(
+            got = await self._clients.call(
                 "s3",
-                region,
-                lambda s3: s3.head_object(Bucket=change.bucket, Key=change.key, **extra),
+                exchange.region,
+                lambda s3: s3.head_object(Bucket=bucket, Key=key, **extra),
             )
         except (BotoCoreError, ClientError) as exc:
             log.warning(
                 "S3 event for s3://%s/%s: HeadObject failed (%s); the record has no size",
-                change.bucket,
-                change.key,
+                bucket,
+                key,
                 exc,
             )
-            return change
-        return ObjectChange(
-            event_name=change.event_name,
-            bucket=change.bucket,
-            key=change.key,
-            sequencer=change.sequencer,
-            size=int(head.get("ContentLength", 0)),
-            etag=str(head.get("ETag", change.etag or "")).strip('"'),
-            version_id=change.version_id,
-        )
+            return None
+        return Head(int(got.get("ContentLength", 0)), str(got.get("ETag", "")).strip('"'))
 
     async def _deliver(self, bucket: str, arn: str, payload: dict[str, Any]) -> None:
         try:
@@ -350,14 +364,14 @@ def _uploaded_size(exchange: Exchange) -> int:
     return int(decoded) if decoded.isdigit() else len(exchange.request.body)
 
 
-def _with_size(change: ObjectChange, size: int) -> ObjectChange:
+def _with_size(change: ObjectChange, size: int, etag: str | None = None) -> ObjectChange:
     return ObjectChange(
         event_name=change.event_name,
         bucket=change.bucket,
         key=change.key,
         sequencer=change.sequencer,
         size=size,
-        etag=(change.etag or "").strip('"'),
+        etag=etag or (change.etag or "").strip('"'),
         version_id=change.version_id,
     )
 
