@@ -1,24 +1,18 @@
 """IAM survives a restart of the local cloud: roles, their inline and attached policies,
-customer managed policies with their versions; what was deleted stays deleted."""
+customer managed policies with their versions, with the ids and dates IAM gave them; what was
+deleted stays deleted."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from gearbox.dev.functions import TRUST_POLICY
-from gearbox.local.cloud import LocalCloud
-from gearbox.local.iam_writes import IamWrites
-from gearbox.settings import Settings
-from tests.conftest import CREDENTIALS, REGION
 from tests.functional.lambda_helpers import zip_of
+from tests.functional.restarts import running
 
 TRUST = json.dumps(TRUST_POLICY)
 MANAGED = "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"
@@ -27,18 +21,6 @@ MANAGED = "arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess"
 def policy(action: str, resource: str = "*") -> str:
     statement = {"Effect": "Allow", "Action": action, "Resource": resource}
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-@contextmanager
-def running(state: Path) -> Iterator[Callable[[str], Any]]:
-    cloud = LocalCloud.open(Settings(port=0, state_dir=state))
-    cloud.start()
-    try:
-        yield lambda service: boto3.client(
-            service, endpoint_url=cloud.endpoint_url, region_name=REGION, **CREDENTIALS
-        )
-    finally:
-        cloud.stop()
 
 
 def test_roles_and_policies_come_back_after_a_restart(tmp_path: Path) -> None:
@@ -65,19 +47,20 @@ def test_roles_and_policies_come_back_after_a_restart(tmp_path: Path) -> None:
         iam.put_role_policy(RoleName="gone", PolicyName="p", PolicyDocument=policy("s3:*"))
         iam.delete_role_policy(RoleName="gone", PolicyName="p")
         iam.delete_role(RoleName="gone")
-        role_arn = iam.get_role(RoleName="worker")["Role"]["Arn"]
-
-    writes = IamWrites(state / "iam.db")
-    try:
-        # create_role, put "queue", attach x2, create_policy, create_policy_version
-        assert writes.count() == 6
-    finally:
-        writes.close()
+        before = iam.get_role(RoleName="worker")["Role"]
+        policy_before = iam.get_policy(PolicyArn=arn)["Policy"]
 
     with running(state) as client:
         iam = client("iam")
         role = iam.get_role(RoleName="worker")["Role"]
-        assert role["Arn"] == role_arn
+        assert (role["Arn"], role["RoleId"], role["CreateDate"]) == (
+            before["Arn"],
+            before["RoleId"],
+            before["CreateDate"],
+        )
+        assert iam.get_policy(PolicyArn=arn)["Policy"] == policy_before
+        managed = iam.get_policy(PolicyArn=MANAGED)["Policy"]
+        assert managed["AttachmentCount"] == 1
         assert role["Path"] == "/app/"
         assert role["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == "sts:AssumeRole"
         assert iam.list_role_policies(RoleName="worker")["PolicyNames"] == ["queue"]

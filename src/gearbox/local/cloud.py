@@ -20,6 +20,7 @@ from typing import Any
 from gearbox.clock import Clock, SystemClock
 from gearbox.errors import GearboxError
 from gearbox.local.backend import MotoBackend
+from gearbox.local.backend.durable import MotoState
 from gearbox.local.edge.asgi import EdgeApp
 from gearbox.local.edge.authorize import Authorize
 from gearbox.local.edge.chain import build_chain
@@ -27,7 +28,6 @@ from gearbox.local.edge.internal import InternalRoutes, journal_route
 from gearbox.local.edge.observed import ObservedCalls, ObservedRoute
 from gearbox.local.functions.permissions import lets_invoke
 from gearbox.local.functions.service import LambdaService
-from gearbox.local.iam_writes import IamWrites, RecordIamWrites
 from gearbox.local.journal import Journal
 from gearbox.local.s3events import S3Notifications
 from gearbox.local.schedules import Schedules
@@ -57,7 +57,6 @@ class LocalCloud:
     schedules: Schedules
     journal: Journal
     observed: ObservedCalls
-    iam_writes: IamWrites
     clock: Clock
     _server: Any = field(default=None, repr=False)
     _schedules_task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -92,10 +91,10 @@ class LocalCloud:
             undo.callback(functions.registry.close)
             observed = ObservedCalls(state.path)
             undo.callback(observed.close)
-            backend = MotoBackend(settings.host, port)
-            iam_writes = IamWrites(state.path / "iam.db")
-            undo.callback(iam_writes.close)
-            iam_writes.replay(backend.call)
+            moto_state = MotoState(state.path)
+            undo.callback(moto_state.close)
+            backend = MotoBackend(settings.host, port, state=moto_state)
+            undo.callback(backend.close)
             s3events = S3Notifications(
                 state_dir=state.path,
                 backend=backend,
@@ -141,7 +140,6 @@ class LocalCloud:
             schedules=schedules,
             journal=journal,
             observed=observed,
-            iam_writes=iam_writes,
             clock=clock,
         )
 
@@ -175,7 +173,6 @@ class LocalCloud:
                 ObservedRoute(self.observed),
                 InternalRoutes({"journal": journal_route(self.journal)}),
             ],
-            record=[RecordIamWrites(self.iam_writes)],
         )
         app = EdgeApp(chain, on_startup=self._start_services, on_shutdown=self._stop_services)
         config = uvicorn.Config(
@@ -251,7 +248,6 @@ class LocalCloud:
         self.functions.registry.close()
         self.journal.close()
         self.observed.close()
-        self.iam_writes.close()
         with contextlib.suppress(OSError):
             self.socket.close()
         self.state.release()

@@ -7,6 +7,7 @@
                   moto's request layer (the two writes of every event in the pipeline)
     dispatch.py   a request to moto's handler for its route, without Flask around it
     speedups.py   patches that give moto's answers with less work
+    durable.py    moto's state kept across restarts: a write log and snapshots
 
 This package is the only one that imports moto.
 """

@@ -22,9 +22,11 @@ answers.
 
 This package (``gearbox.local.backend``) is the only one that imports moto.
 
-Where it differs from AWS: whatever moto differs in, and moto's state lives in memory, so S3
-objects, DynamoDB tables and the like are gone when ``gearbox up`` stops (Gearbox's own SQS is
-durable; see ``gearbox.local.sqs``).
+Given a ``MotoState`` (``durable``), moto's state outlives the process: the backend restores it
+before it serves, logs each write moto accepts before answering it, and snapshots moto's
+backends when the log has grown and when it closes.
+
+Where it differs from AWS: whatever moto differs in.
 """
 
 from __future__ import annotations
@@ -33,15 +35,20 @@ import asyncio
 import functools
 import io
 import json
+import logging
 import sys
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from gearbox.local.backend import dispatch, hot, speedups
+from gearbox.local.backend.durable import MotoState, is_write
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Request, Response
+
+log = logging.getLogger(__name__)
 
 _WORKERS = 8
 
@@ -63,7 +70,14 @@ INLINE_MAX_BODY = 64 * 1024
 class MotoBackend:
     """Serves any request the edge does not keep for Gearbox's own services."""
 
-    def __init__(self, host: str, port: int, *, via_flask: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        via_flask: bool = False,
+        state: MotoState | None = None,
+    ) -> None:
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from moto.settings import default_user_config  # type: ignore[attr-defined]
@@ -81,14 +95,26 @@ class MotoBackend:
         self._port = port
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="moto")
         self._via_flask = via_flask  # every request through Flask (the parity test's reference)
+        self._state = state
+        self._snapshotting = threading.Lock()
+        if state is not None and state.restore(self._answer).replayed:
+            self.snapshot()  # what was replayed is snapshotted, so the next start is exact
 
     async def handle(self, exchange: Exchange) -> Response:
         if exchange.service is not None and not self.serves(exchange.service):
             return _unknown_service(exchange)
+        write = None
+        service = exchange.service
+        if (
+            self._state is not None
+            and service is not None
+            and is_write(service, exchange.operation)
+        ):
+            write = (service, exchange.operation or "")
         if _inline(exchange):
-            return self.call(exchange.request)
+            return self.call(exchange.request, write)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self.call, exchange.request)
+        return await loop.run_in_executor(self._pool, self.call, exchange.request, write)
 
     def disown_sns_delivery(self) -> None:
         """Stop moto delivering published SNS messages: Gearbox's ``sns`` service delivers
@@ -113,8 +139,35 @@ class MotoBackend:
         url = f"http://{name}.us-east-1.amazonaws.com"
         return any(pattern.match(url) for _, pattern in self._app.backend_url_patterns)
 
-    def call(self, request: Request) -> Response:
-        """Run ``request`` through moto's WSGI application (blocking)."""
+    def call(self, request: Request, write: tuple[str, str] | None = None) -> Response:
+        """Run ``request`` through moto (blocking). ``write`` (signing name, operation) says
+        it may change moto's state: if moto accepts it, it is logged before this returns."""
+        state = self._state
+        if state is None:
+            return self._answer(request)
+        with state.gate.shared():
+            response = self._answer(request)
+            if write is not None and 200 <= response.status < 300:
+                state.record(*write, request)
+        if write is not None and state.due() and self._snapshotting.acquire(blocking=False):
+            future = self._pool.submit(self._snapshot_then_release)
+            future.add_done_callback(_log_failure)
+        return response
+
+    def snapshot(self) -> None:
+        """Snapshot moto's state now (waiting for the calls in progress)."""
+        if self._state is not None:
+            with self._state.gate.alone():
+                self._state.snapshot()
+
+    def _snapshot_then_release(self) -> None:
+        try:
+            self.snapshot()
+        finally:
+            self._snapshotting.release()
+
+    def _answer(self, request: Request) -> Response:
+        """moto's answer to ``request``."""
         if not self._via_flask and (answered := hot.answer(request)) is not None:
             return answered
         environ = self._environ(request)
@@ -196,7 +249,23 @@ class MotoBackend:
         return environ
 
     def close(self) -> None:
+        """Stop, keeping moto's state in a last snapshot (no log to replay on the next
+        start)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        state, self._state = self._state, None
+        if state is None:
+            return
+        try:
+            if state.logged():
+                with state.gate.alone():
+                    state.snapshot()
+        finally:
+            state.close()
+
+
+def _log_failure(future: Future[None]) -> None:
+    if (error := future.exception()) is not None:
+        log.error("moto's state could not be snapshotted", exc_info=error)
 
 
 def _inline(exchange: Exchange) -> bool:

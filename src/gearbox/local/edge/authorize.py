@@ -34,12 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gearbox.clock import Clock
+from gearbox.local.backend.durable import is_write
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.denied import access_denied
 from gearbox.local.edge.observed import ObservedCalls
 from gearbox.local.edge.request_resource import Call, requested_calls
 from gearbox.local.functions.roles import RolePermissions, RolePolicies
-from gearbox.local.iam_writes import is_write
 from gearbox.policy.conditions import RequestContext
 from gearbox.policy.evaluate import Decision, evaluate
 from gearbox.settings import IamMode
@@ -91,7 +91,7 @@ class Authorize:
         self._account = account
 
     async def __call__(self, exchange: Exchange) -> None:
-        if exchange.service == "iam" and is_write(exchange.operation):
+        if exchange.service == "iam" and is_write("iam", exchange.operation):
             self._roles.invalidate()  # and again once IAM has answered
             exchange.after_response.append(lambda _: self._roles.invalidate())
         if self._mode == "off" or not exchange.principal.startswith("function:"):

@@ -8,8 +8,6 @@
     resolve_operation  X-Amz-Target / Action / REST route -> operation name
     identify           access key -> principal: the user, or a function (its own access key)
     authorize          a function's call is allowed by its role's policies (``authorize.py``)
-    (record)           what must outlive the process is kept once answered: IAM writes
-                       (``gearbox.local.iam_writes``)
     dispatch           a service Gearbox owns, or else the backend (moto)
 
 Each stage is a plain function of the ``Exchange`` that may fill in a field or set the
@@ -153,7 +151,6 @@ def build_chain(
     *,
     authorize: Stage | None = None,
     routes: Sequence[Stage] = (),
-    record: Sequence[Stage] = (),
 ) -> Chain:
     return Chain(
         [
@@ -162,7 +159,6 @@ def build_chain(
             resolve,
             Identify(identify),
             *([authorize] if authorize is not None else []),
-            *record,
             Dispatcher(owned, backend),
         ],
         default_region=default_region,

@@ -1,0 +1,467 @@
+"""moto's state kept across restarts: a snapshot of its backends, and the writes made since.
+
+moto keeps what it serves in memory: S3 buckets and objects, DynamoDB tables, items and
+streams, SNS topics, IAM, EventBridge rules, Scheduler schedules, Secrets Manager, SSM and the
+rest. moto has no persistence of its own, so Gearbox keeps it, in ``moto.db`` in the state dir:
+
+- the **write log**: each request moto answered with success whose operation may change
+  something (``is_write``: not ``Get*``, ``List*``, ``Describe*``, ``Head*``, ``Query``,
+  ``Scan`` and the like) is written as it came, in a transaction that commits before the
+  client has its answer, so an acknowledged write survives ``kill -9``;
+- the **snapshot**: every backend moto has made, pickled, written in the same transaction that
+  empties the log. It is taken when the cloud closes, after a start that replayed writes, and
+  whenever the log has grown past the snapshot's own size (and at least ``SNAPSHOT_AFTER``
+  bytes), so the log a crash leaves behind stays short and its cost is spread over the writes.
+
+``restore`` loads the snapshot into moto's backends, then sends the logged writes to moto
+again, in order, before the edge serves. The backend's ``Gate`` keeps a snapshot from seeing
+a write that is not logged yet: calls to moto share it, a snapshot has it alone.
+
+Pickling uses cloudpickle (a library made for pickling what ``pickle`` cannot, here the
+lambdas some of moto's backends keep, such as SSM's ``defaultdict`` factories). Two things are
+left out of a snapshot: AWS managed IAM policies that nothing is attached to (about 4 MB; they
+are made again from moto's data on load), and DynamoDB Streams shard iterators (AWS lets them
+expire after 15 minutes; the stream pollers ask for new ones from their checkpoints). A backend
+that cannot be pickled even so is left out with a warning, and its writes stay in the log to be
+replayed instead.
+
+Where it differs from AWS: nothing is lost, but after a crash (not a clean stop) the writes
+since the last snapshot are replayed, so what moto generates for them is generated again:
+request ids, multipart upload ids, creation dates, IAM ids, and a DynamoDB write's stream
+record, which a stream mapping then delivers a second time (Lambda's stream processing is
+at-least-once on AWS too). AWS managed policies nothing uses get new policy ids on each start.
+A snapshot made by another moto version is refused on load with a ``StateDirError`` that names
+the file, rather than misread.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import logging
+import pickle
+import sqlite3
+import sys
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+from gearbox.errors import StateDirError
+from gearbox.local.database import open_database, transaction
+from gearbox.local.edge.messages import Request, Response
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS writes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    service TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot (
+    module TEXT NOT NULL,
+    name TEXT NOT NULL,
+    taken REAL NOT NULL,
+    moto TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (module, name)
+);
+"""
+_VERSION = 1
+
+# A snapshot is due once the log holds this many bytes and more than the last snapshot.
+SNAPSHOT_AFTER = 4 * 1024 * 1024
+# What a logged write counts for besides its body (its row, and replaying it).
+_ROW_COST = 512
+
+# Operations that only read, by the prefix of their name.
+_READ_PREFIXES = (
+    "Get",
+    "List",
+    "Describe",
+    "Head",
+    "Query",
+    "Scan",
+    "BatchGet",
+    "TransactGet",
+    "Select",
+    "Search",
+    "Simulate",
+    "Generate",
+    "Lookup",
+    "Check",
+    "Test",
+    "Validate",
+    "Estimate",
+    "Preview",
+    "Filter",
+)
+# Writes whose effect is a delivery, not state moto keeps (Gearbox delivers them itself).
+_NOT_STATE = frozenset({"Publish", "PublishBatch", "PutEvents"})
+# Services whose state is per-session credentials, made again on demand.
+_NOT_KEPT = frozenset({"sts"})
+
+_MOTO = version("moto")
+
+
+def is_write(service: str, operation: str | None) -> bool:
+    """Whether a call to moto's ``service`` (SigV4 signing name) may change what it holds.
+    An operation the edge could not name counts as a write."""
+    if service in _NOT_KEPT:
+        return False
+    if operation is None:
+        return True
+    return not operation.startswith(_READ_PREFIXES) and operation not in _NOT_STATE
+
+
+class Gate:
+    """Calls to moto share it; a snapshot holds it alone (no call half-done, none logged
+    after it)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._calls = 0
+        self._alone = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._alone:
+                self._cond.wait()
+            self._calls += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._calls -= 1
+                if self._calls == 0:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._cond:
+            while self._alone:
+                self._cond.wait()
+            self._alone = True
+            while self._calls:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._alone = False
+                self._cond.notify_all()
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What ``restore`` found: whether there was a snapshot, and how many writes it replayed."""
+
+    snapshot: bool
+    replayed: int
+
+
+class MotoState:
+    """moto's state in one state dir (``moto.db``)."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self._path = state_dir / "moto.db"
+        self._legacy_iam = state_dir / "iam.db"
+        self._db = open_database(self._path, _SCHEMA, _VERSION)
+        self._lock = threading.Lock()  # the connection, from the pool's threads and the loop's
+        self._pending = 0  # bytes the log holds (rows weighed by _ROW_COST)
+        self._snapshot_size = 0
+        self.gate = Gate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # writes
+
+    def record(self, service: str, operation: str, request: Request) -> None:
+        """Log a write moto accepted; committed when this returns."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO writes (service, operation, method, path, query, headers, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    service,
+                    operation,
+                    request.method,
+                    request.path,
+                    request.query_string,
+                    json.dumps(request.headers),
+                    request.body,
+                ),
+            )
+            self._pending += len(request.body) + _ROW_COST
+
+    def logged(self) -> int:
+        """How many writes the log holds."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM writes").fetchone()[0])
+
+    def due(self) -> bool:
+        """Whether the log has grown enough that a snapshot should replace it."""
+        return self._pending >= max(SNAPSHOT_AFTER, self._snapshot_size)
+
+    # snapshots
+
+    def snapshot(self) -> int:
+        """Pickle moto's backends and empty the log (the caller holds ``gate.alone()``).
+        Returns the snapshot's size in bytes."""
+        started = time.perf_counter()
+        pickled: dict[tuple[str, str], bytes] = {}
+        left_out: set[str] = set()
+        for home, backends_of in _backend_dicts():
+            try:
+                pickled[home] = _pickled(backends_of)
+            except Exception as exc:  # whatever the pickler meets
+                log.warning(
+                    "moto's %s state cannot be pickled (%s); its writes are replayed instead",
+                    backends_of.service_name,
+                    exc,
+                )
+                left_out.add(backends_of.service_name)
+        with self._lock, transaction(self._db):
+            self._db.execute("DELETE FROM snapshot")
+            now = time.time()
+            self._db.executemany(
+                "INSERT INTO snapshot (module, name, taken, moto, data) VALUES (?, ?, ?, ?, ?)",
+                [(module, name, now, _MOTO, data) for (module, name), data in pickled.items()],
+            )
+            kept = _kept_services(left_out)
+            marks = ",".join("?" * len(kept))
+            self._db.execute(f"DELETE FROM writes WHERE service NOT IN ({marks})", kept)
+            self._pending = sum(
+                len(body) + _ROW_COST
+                for (body,) in self._db.execute("SELECT body FROM writes").fetchall()
+            )
+        self._snapshot_size = sum(len(data) for data in pickled.values())
+        log.debug(
+            "moto snapshot: %d services, %d bytes, %.0f ms",
+            len(pickled),
+            self._snapshot_size,
+            (time.perf_counter() - started) * 1000,
+        )
+        return self._snapshot_size
+
+    def restore(self, answer: Callable[[Request], Response]) -> Restored:
+        """Load the snapshot into moto, then send the logged writes to ``answer`` in order.
+        moto must be empty (just reset)."""
+        self._adopt_legacy_iam()
+        rows = self._db.execute("SELECT module, name, moto, data FROM snapshot").fetchall()
+        for module, name, made_with, data in rows:
+            if made_with != _MOTO:
+                raise StateDirError(
+                    f"{self._path} holds a snapshot of moto {made_with}'s state, and this "
+                    f"Gearbox runs moto {_MOTO}; move it away to start S3, DynamoDB and the "
+                    "other backend services empty"
+                )
+            try:
+                regions = _Unpickler(io.BytesIO(data)).load()
+                backends_of = getattr(import_module(module), name)
+            except Exception as exc:
+                raise StateDirError(
+                    f"{self._path}: the snapshot of {module}.{name} cannot be read ({exc})"
+                ) from exc
+            for (account, region), backend in regions.items():
+                dict.__setitem__(backends_of[account], region, backend)
+            self._snapshot_size += len(data)
+        writes = self._db.execute(
+            "SELECT service, operation, method, path, query, headers, body FROM writes ORDER BY seq"
+        ).fetchall()
+        for service, operation, method, path, query, headers, body in writes:
+            request = Request(
+                method=method,
+                path=path,
+                query_string=query,
+                headers=tuple((str(k), str(v)) for k, v in json.loads(headers)),
+                body=bytes(body),
+            )
+            self._pending += len(request.body) + _ROW_COST
+            try:
+                response = answer(request)
+            except Exception:  # a stored write moto now fails on: the others still count
+                log.warning(
+                    "%s %s kept from an earlier run failed on replay",
+                    service,
+                    operation,
+                    exc_info=True,
+                )
+                continue
+            if not 200 <= response.status < 300:
+                log.warning(
+                    "%s %s kept from an earlier run was refused on replay (%d): %s",
+                    service,
+                    operation,
+                    response.status,
+                    response.body[:300].decode("utf-8", "replace"),
+                )
+        return Restored(snapshot=bool(rows), replayed=len(writes))
+
+    def _adopt_legacy_iam(self) -> None:
+        """Earlier Gearbox versions kept IAM's writes alone, in ``iam.db``; they join the log
+        (to be replayed before anything newer) and that file is renamed out of the way."""
+        if not self._legacy_iam.exists():
+            return
+        legacy = sqlite3.connect(self._legacy_iam)
+        try:
+            rows = legacy.execute(
+                "SELECT action, method, path, query, headers, body FROM writes ORDER BY seq"
+            ).fetchall()
+        except sqlite3.Error:
+            rows = []
+        finally:
+            legacy.close()
+        with self._lock, transaction(self._db):
+            self._db.executemany(
+                "INSERT INTO writes (service, operation, method, path, query, headers, body) "
+                "VALUES ('iam', ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        self._legacy_iam.rename(self._legacy_iam.with_name("iam.db.adopted"))
+        log.info("IAM writes of %s (%d) adopted into %s", self._legacy_iam, len(rows), self._path)
+
+
+# moto's backends, out and in
+
+
+def _backend_dicts() -> Iterator[tuple[tuple[str, str], Any]]:
+    """Each ``BackendDict`` moto has filled, with the module and name it lives under."""
+    from moto.core.base_backend import BackendDict
+
+    for backends_of in list(BackendDict._instances):  # type: ignore[misc]
+        home = _home(backends_of)
+        if home is None:
+            log.warning("moto's %s state has no home to restore it to", backends_of.service_name)
+            continue
+        yield home, backends_of
+
+
+def _home(backends_of: Any) -> tuple[str, str] | None:
+    """The module and name under which moto keeps a ``BackendDict``."""
+    module = sys.modules.get(backends_of.backend.__module__)
+    for name, value in vars(module or object()).items():
+        if value is backends_of:
+            return backends_of.backend.__module__, name
+    return None
+
+
+def _pickled(backends_of: Any) -> bytes:
+    """One ``BackendDict``'s backends, by (account, region), pickled."""
+    regions = {
+        (account, region): _trimmed(backend)
+        for account, by_region in list(backends_of.items())
+        for region, backend in list(by_region.items())
+    }
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(regions)
+    return buffer.getvalue()
+
+
+def _trimmed(backend: Any) -> Any:
+    """``backend`` as it is pickled: a Streams backend without its shard iterators."""
+    if type(backend).__name__ == "DynamoDBStreamsBackend":
+        backend = copy.copy(backend)
+        backend.shard_iterators = {}
+    return backend
+
+
+def _kept_services(left_out: set[str]) -> list[str]:
+    """The SigV4 signing names whose writes stay logged, for moto services left out of a
+    snapshot (``[""]`` for none: no service is named so)."""
+    if not left_out:
+        return [""]
+    from moto.moto_server.werkzeug_app import SIGNING_ALIASES
+
+    signing = {alias for alias, name in SIGNING_ALIASES.items() if name in left_out}
+    return sorted(left_out | signing)
+
+
+_AWS_MANAGED = "aws-managed-policy"
+
+
+class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj).__name__ == "AWSManagedPolicy" and obj.attachment_count == 0:
+            return (_AWS_MANAGED, obj.account_id, obj.partition, obj.arn)
+        return None
+
+    def reducer_override(self, obj: Any) -> Any:
+        # A dict subclass is pickled by the items its own methods show and rebuilt through
+        # its own __setitem__ (and defaultdict and OrderedDict call their type to rebuild).
+        # moto's subclasses differ there: S3's versioned key store shows only the latest
+        # version of each key and appends on __setitem__, SSM's ParameterDict needs
+        # arguments, DynamoDB's LimitedSizeDict measures itself at each __setitem__. So any
+        # dict subclass is rebuilt without its __init__, with the items it really holds.
+        kind = type(obj)
+        if isinstance(obj, dict) and kind not in _PLAIN_DICTS:
+            factory = obj.default_factory if isinstance(obj, defaultdict) else None
+            state = (getattr(obj, "__dict__", None), list(dict.items(obj)))
+            return _made_dict, (kind, factory), state, None, None, _fill_dict
+        return super().reducer_override(obj)
+
+
+_PLAIN_DICTS = frozenset({dict, defaultdict, OrderedDict})
+
+
+def _made_dict(kind: type[dict[Any, Any]], factory: Any) -> dict[Any, Any]:
+    made = kind.__new__(kind)
+    if isinstance(made, defaultdict):
+        defaultdict.__init__(made, factory)
+    elif isinstance(made, OrderedDict):
+        OrderedDict.__init__(made)
+    return made
+
+
+def _fill_dict(made: dict[Any, Any], state: tuple[dict[str, Any] | None, list[Any]]) -> None:
+    attributes, items = state
+    if attributes:
+        vars(made).update(attributes)
+    put = OrderedDict.__setitem__ if isinstance(made, OrderedDict) else dict.__setitem__
+    for key, value in items:
+        put(made, key, value)
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file)
+        self._managed: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def persistent_load(self, pid: Any) -> Any:
+        kind, account, partition, arn = pid
+        if kind != _AWS_MANAGED:
+            raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
+        policies = self._managed.get((account, partition))
+        if policies is None:
+            policies = self._managed[(account, partition)] = _aws_managed(account, partition)
+        return policies[arn]
+
+
+def _aws_managed(account: str, partition: str) -> dict[str, Any]:
+    """AWS's managed policies as moto makes them for an account's IAM backend, by ARN."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+
+    made = (
+        AWSManagedPolicy.from_data(name, account, partition, data)
+        for name, data in json.loads(aws_managed_policies_data).items()
+    )
+    return {policy.arn: policy for policy in made}
