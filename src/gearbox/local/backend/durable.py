@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import cloudpickle
@@ -456,12 +457,10 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _aws_managed(account: str, partition: str) -> dict[str, Any]:
-    """AWS's managed policies as moto makes them for an account's IAM backend, by ARN."""
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-    from moto.iam.models import AWSManagedPolicy
+    """AWS's managed policies as moto makes them for an account's IAM backend, by ARN (with
+    ``speedups``, from moto's JSON parsed once per process)."""
+    from moto.iam.models import IAMBackend
 
-    made = (
-        AWSManagedPolicy.from_data(name, account, partition, data)
-        for name, data in json.loads(aws_managed_policies_data).items()
-    )
+    backend = SimpleNamespace(account_id=account, region_name=partition)
+    made = IAMBackend._init_aws_policies(backend)  # type: ignore[arg-type]
     return {policy.arn: policy for policy in made}
