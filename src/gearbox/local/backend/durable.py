@@ -2,23 +2,27 @@
 
 moto keeps what it serves in memory: S3 buckets and objects, DynamoDB tables, items and
 streams, SNS topics, IAM, EventBridge rules, Scheduler schedules, Secrets Manager, SSM and the
-rest. moto has no persistence of its own, so Gearbox keeps it, in ``moto.db`` in the state dir:
+rest. moto has no persistence of its own, so Gearbox keeps it, in the state dir:
 
-- the **write log**: each request moto answered with success whose operation may change
-  something (``is_write``: not ``Get*``, ``List*``, ``Describe*``, ``Head*``, ``Query``,
-  ``Scan`` and the like) is written as it came, in a transaction that commits before the
-  client has its answer, so an acknowledged write survives ``kill -9``;
-- the **snapshot**: every backend moto has made, pickled, written in the same transaction that
-  empties the log. It is taken when the cloud closes, after a start that replayed writes, and
-  whenever the log has grown past the snapshot's own size (and at least ``SNAPSHOT_AFTER``
-  bytes), so the log a crash leaves behind stays short and its cost is spread over the writes.
+- the **write log** (``moto-writes.<generation>.log``, ``writelog``): each request moto
+  answered with success whose operation may change something (``is_write``: not ``Get*``,
+  ``List*``, ``Describe*``, ``Head*``, ``Query``, ``Scan`` and the like) is appended as it
+  came before the client has its answer, so an acknowledged write survives ``kill -9``;
+- the **snapshot** (``moto.db``): every backend moto has made, pickled, one row per service,
+  stored in the same transaction that names the log generation that follows it. It is taken
+  when the cloud closes, after a start that replayed writes, and whenever the log has grown
+  past the snapshot's own size (and at least ``SNAPSHOT_AFTER`` bytes), so the log a crash
+  leaves behind stays short and the cost of snapshots is spread over the writes.
 
 ``restore`` loads the snapshot into moto's backends, then sends the logged writes to moto
 again, in order, before the edge serves. The backend's ``Gate`` keeps a snapshot from seeing
-a write that is not logged yet: calls to moto share it, a snapshot has it alone.
+a write that is not logged yet: calls to moto share it, a snapshot has it alone; and writes
+are applied and logged one at a time, so the log's order is moto's.
 
 Pickling uses cloudpickle (a library made for pickling what ``pickle`` cannot, here the
-lambdas some of moto's backends keep, such as SSM's ``defaultdict`` factories). Two things are
+lambdas some of moto's backends keep, such as SSM's ``defaultdict`` factories), and any dict
+subclass is pickled by the items it really holds (``_Pickler.reducer_override``: S3's
+versioned key store shows only each key's latest version). Two things are
 left out of a snapshot: AWS managed IAM policies that nothing is attached to (about 4 MB; they
 are made again from moto's data on load), and DynamoDB Streams shard iterators (AWS lets them
 expire after 15 minutes; the stream pollers ask for new ones from their checkpoints). A backend
@@ -36,6 +40,7 @@ the file, rather than misread.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -58,22 +63,14 @@ from typing import Any
 import cloudpickle
 
 from gearbox.errors import StateDirError
+from gearbox.local.backend import writelog
+from gearbox.local.backend.writelog import WriteLog
 from gearbox.local.database import open_database, transaction
 from gearbox.local.edge.messages import Request, Response
 
 log = logging.getLogger(__name__)
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS writes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    service TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    query TEXT NOT NULL,
-    headers TEXT NOT NULL,
-    body BLOB NOT NULL
-);
 CREATE TABLE IF NOT EXISTS snapshot (
     module TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -82,12 +79,16 @@ CREATE TABLE IF NOT EXISTS snapshot (
     data BLOB NOT NULL,
     PRIMARY KEY (module, name)
 );
+CREATE TABLE IF NOT EXISTS log (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
 """
 _VERSION = 1
 
 # A snapshot is due once the log holds this many bytes and more than the last snapshot.
 SNAPSHOT_AFTER = 4 * 1024 * 1024
-# What a logged write counts for besides its body (its row, and replaying it).
+# What a logged write counts for besides its body (its record, and replaying it).
 _ROW_COST = 512
 
 # Operations that only read, by the prefix of their name.
@@ -178,55 +179,64 @@ class Restored:
 
 
 class MotoState:
-    """moto's state in one state dir (``moto.db``)."""
+    """moto's state in one state dir: the snapshot in ``moto.db``, the writes since in
+    ``moto-writes.<generation>.log`` (``writelog``).
+
+    Each snapshot starts a new log generation, named in the same transaction that stores the
+    snapshot, so a kill at any step leaves one consistent pair: the snapshot and the log it
+    names (files of other generations are left-overs, removed at the next start)."""
 
     def __init__(self, state_dir: Path) -> None:
+        self._dir = state_dir
         self._path = state_dir / "moto.db"
         self._legacy_iam = state_dir / "iam.db"
         self._db = open_database(self._path, _SCHEMA, _VERSION)
-        self._lock = threading.Lock()  # the connection, from the pool's threads and the loop's
-        self._pending = 0  # bytes the log holds (rows weighed by _ROW_COST)
+        row = self._db.execute("SELECT generation FROM log WHERE id = 1").fetchone()
+        self._generation = int(row[0]) if row is not None else 0
+        self._log = WriteLog(self._log_path(self._generation))
         self._snapshot_size = 0
         self.gate = Gate()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._log.close()
+        self._db.close()
+
+    def _log_path(self, generation: int) -> Path:
+        return _log_path(self._dir, generation)
 
     # writes
 
     def record(self, service: str, operation: str, request: Request) -> None:
-        """Log a write moto accepted; committed when this returns."""
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO writes (service, operation, method, path, query, headers, body) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    service,
-                    operation,
-                    request.method,
-                    request.path,
-                    request.query_string,
-                    json.dumps(request.headers),
-                    request.body,
-                ),
-            )
-            self._pending += len(request.body) + _ROW_COST
+        """Log a write moto accepted (in the operating system's hands when this returns)."""
+        self._log.append(service, operation, request)
 
-    def logged(self) -> int:
-        """How many writes the log holds."""
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM writes").fetchone()[0])
+    def logged(self) -> list[tuple[str, str]]:
+        """The (service, operation) of each write the log holds, in order."""
+        return [(w.service, w.operation) for w in writelog.read(self._log.path)]
+
+    @staticmethod
+    def logged_in(state_dir: Path) -> list[tuple[str, str]]:
+        """``logged`` of the state dir's current log, read without opening it for writing
+        (while a cloud runs on it)."""
+        with contextlib.closing(sqlite3.connect(state_dir / "moto.db")) as db:
+            row = db.execute("SELECT generation FROM log WHERE id = 1").fetchone()
+        path = _log_path(state_dir, int(row[0]) if row else 0)
+        return [(w.service, w.operation) for w in writelog.read(path)]
 
     def due(self) -> bool:
         """Whether the log has grown enough that a snapshot should replace it."""
-        return self._pending >= max(SNAPSHOT_AFTER, self._snapshot_size)
+        pending = self._log.size + _ROW_COST * self._log.count
+        return pending >= max(SNAPSHOT_AFTER, self._snapshot_size)
+
+    def dirty(self) -> bool:
+        """Whether the log holds any write (a snapshot would change something)."""
+        return self._log.count > 0
 
     # snapshots
 
     def snapshot(self) -> int:
-        """Pickle moto's backends and empty the log (the caller holds ``gate.alone()``).
-        Returns the snapshot's size in bytes."""
+        """Pickle moto's backends and start an empty log (the caller holds
+        ``gate.alone()``). Returns the snapshot's size in bytes."""
         started = time.perf_counter()
         pickled: dict[tuple[str, str], bytes] = {}
         left_out: set[str] = set()
@@ -240,20 +250,26 @@ class MotoState:
                     exc,
                 )
                 left_out.add(backends_of.service_name)
-        with self._lock, transaction(self._db):
+        generation = self._generation + 1
+        following = WriteLog(self._log_path(generation))
+        following.truncate()  # a left-over of a snapshot killed before it was stored
+        kept = _kept_services(left_out)
+        for logged in writelog.read(self._log.path):
+            if logged.service in kept:
+                following.append(logged.service, logged.operation, logged.request)
+        with transaction(self._db):
             self._db.execute("DELETE FROM snapshot")
             now = time.time()
             self._db.executemany(
                 "INSERT INTO snapshot (module, name, taken, moto, data) VALUES (?, ?, ?, ?, ?)",
                 [(module, name, now, _MOTO, data) for (module, name), data in pickled.items()],
             )
-            kept = _kept_services(left_out)
-            marks = ",".join("?" * len(kept))
-            self._db.execute(f"DELETE FROM writes WHERE service NOT IN ({marks})", kept)
-            self._pending = sum(
-                len(body) + _ROW_COST
-                for (body,) in self._db.execute("SELECT body FROM writes").fetchall()
+            self._db.execute(
+                "INSERT OR REPLACE INTO log (id, generation) VALUES (1, ?)", (generation,)
             )
+        self._log.close()
+        self._log.path.unlink(missing_ok=True)
+        self._log, self._generation = following, generation
         self._snapshot_size = sum(len(data) for data in pickled.values())
         log.debug(
             "moto snapshot: %d services, %d bytes, %.0f ms",
@@ -266,6 +282,9 @@ class MotoState:
     def restore(self, answer: Callable[[Request], Response]) -> Restored:
         """Load the snapshot into moto, then send the logged writes to ``answer`` in order.
         moto must be empty (just reset)."""
+        for stale in self._dir.glob("moto-writes.*.log"):
+            if stale != self._log.path:
+                stale.unlink()
         self._adopt_legacy_iam()
         rows = self._db.execute("SELECT module, name, moto, data FROM snapshot").fetchall()
         for module, name, made_with, data in rows:
@@ -285,41 +304,32 @@ class MotoState:
             for (account, region), backend in regions.items():
                 dict.__setitem__(backends_of[account], region, backend)
             self._snapshot_size += len(data)
-        writes = self._db.execute(
-            "SELECT service, operation, method, path, query, headers, body FROM writes ORDER BY seq"
-        ).fetchall()
-        for service, operation, method, path, query, headers, body in writes:
-            request = Request(
-                method=method,
-                path=path,
-                query_string=query,
-                headers=tuple((str(k), str(v)) for k, v in json.loads(headers)),
-                body=bytes(body),
-            )
-            self._pending += len(request.body) + _ROW_COST
+        replayed = 0
+        for logged in writelog.read(self._log.path):
+            replayed += 1
             try:
-                response = answer(request)
+                response = answer(logged.request)
             except Exception:  # a stored write moto now fails on: the others still count
                 log.warning(
                     "%s %s kept from an earlier run failed on replay",
-                    service,
-                    operation,
+                    logged.service,
+                    logged.operation,
                     exc_info=True,
                 )
                 continue
             if not 200 <= response.status < 300:
                 log.warning(
                     "%s %s kept from an earlier run was refused on replay (%d): %s",
-                    service,
-                    operation,
+                    logged.service,
+                    logged.operation,
                     response.status,
                     response.body[:300].decode("utf-8", "replace"),
                 )
-        return Restored(snapshot=bool(rows), replayed=len(writes))
+        return Restored(snapshot=bool(rows), replayed=replayed)
 
     def _adopt_legacy_iam(self) -> None:
         """Earlier Gearbox versions kept IAM's writes alone, in ``iam.db``; they join the log
-        (to be replayed before anything newer) and that file is renamed out of the way."""
+        (replayed before anything newer) and that file is renamed out of the way."""
         if not self._legacy_iam.exists():
             return
         legacy = sqlite3.connect(self._legacy_iam)
@@ -331,14 +341,21 @@ class MotoState:
             rows = []
         finally:
             legacy.close()
-        with self._lock, transaction(self._db):
-            self._db.executemany(
-                "INSERT INTO writes (service, operation, method, path, query, headers, body) "
-                "VALUES ('iam', ?, ?, ?, ?, ?, ?)",
-                rows,
+        for action, method, path, query, headers, body in rows:
+            request = Request(
+                method=method,
+                path=path,
+                query_string=query,
+                headers=tuple((str(k), str(v)) for k, v in json.loads(headers)),
+                body=bytes(body),
             )
+            self._log.append("iam", action, request)
         self._legacy_iam.rename(self._legacy_iam.with_name("iam.db.adopted"))
-        log.info("IAM writes of %s (%d) adopted into %s", self._legacy_iam, len(rows), self._path)
+        log.info("IAM writes of %s (%d) adopted into moto's log", self._legacy_iam, len(rows))
+
+
+def _log_path(state_dir: Path, generation: int) -> Path:
+    return state_dir / f"moto-writes.{generation}.log"
 
 
 # moto's backends, out and in

@@ -97,6 +97,7 @@ class MotoBackend:
         self._via_flask = via_flask  # every request through Flask (the parity test's reference)
         self._state = state
         self._snapshotting = threading.Lock()
+        self._writing = threading.Lock()
         if state is not None and state.restore(self._answer).replayed:
             self.snapshot()  # what was replayed is snapshotted, so the next start is exact
 
@@ -146,10 +147,13 @@ class MotoBackend:
         if state is None:
             return self._answer(request)
         with state.gate.shared():
-            response = self._answer(request)
-            if write is not None and 200 <= response.status < 300:
-                state.record(*write, request)
-        if write is not None and state.due() and self._snapshotting.acquire(blocking=False):
+            if write is None:
+                return self._answer(request)
+            with self._writing:  # the log's order is the order moto applied the writes in
+                response = self._answer(request)
+                if 200 <= response.status < 300:
+                    state.record(*write, request)
+        if state.due() and self._snapshotting.acquire(blocking=False):
             future = self._pool.submit(self._snapshot_then_release)
             future.add_done_callback(_log_failure)
         return response
@@ -256,7 +260,7 @@ class MotoBackend:
         if state is None:
             return
         try:
-            if state.logged():
+            if state.dirty():
                 with state.gate.alone():
                     state.snapshot()
         finally:
