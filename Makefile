@@ -27,6 +27,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sqs.py
 	$(BIN)/python bench/backend.py
+	$(BIN)/python bench/durable.py
 	$(BIN)/python bench/lambda_runtime.py
 	$(BIN)/python bench/lambda_invoke.py
 	$(BIN)/python bench/pipeline.py
