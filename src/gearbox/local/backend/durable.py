@@ -11,16 +11,17 @@ rest. moto has no persistence of its own, so Gearbox keeps it, in the state dir:
 - the **snapshot** (``moto.db``): every backend moto has made, pickled, one row per service,
   stored in the same transaction that names the log generation that follows it. It is taken
   when the cloud closes, after a start that replayed writes, and whenever the log has grown
-  past the snapshot's own size (and at least ``SNAPSHOT_AFTER`` bytes), so the log a crash
-  leaves behind stays short and the cost of snapshots is spread over the writes.
+  past ``LOG_TO_SNAPSHOT`` times the snapshot's own size (and at least ``SNAPSHOT_AFTER``
+  bytes), so the log a crash leaves behind stays bounded by the state and the cost of
+  snapshots is spread over the writes (``bench/durable.py`` measures both).
 
 ``restore`` loads the snapshot into moto's backends, then sends the logged writes to moto
 again, in order, before the edge serves. The backend's ``Gate`` keeps a snapshot from seeing
 a write that is not logged yet: calls to moto share it, a snapshot has it alone; and writes
 are applied and logged one at a time, so the log's order is moto's.
 
-Pickling uses cloudpickle (a library made for pickling what ``pickle`` cannot, here the
-lambdas some of moto's backends keep, such as SSM's ``defaultdict`` factories), and any dict
+Pickling uses ``pickle``, or for a backend that holds lambdas (SSM's ``defaultdict``
+factories) cloudpickle, a library made for pickling what ``pickle`` cannot; any dict
 subclass is pickled by the items it really holds (``_Pickler.reducer_override``: S3's
 versioned key store shows only each key's latest version). Two things are
 left out of a snapshot: AWS managed IAM policies that nothing is attached to (about 4 MB; they
@@ -86,10 +87,13 @@ CREATE TABLE IF NOT EXISTS log (
 """
 _VERSION = 1
 
-# A snapshot is due once the log holds this many bytes and more than the last snapshot.
+# A snapshot is due once the log holds this many bytes ...
 SNAPSHOT_AFTER = 4 * 1024 * 1024
+# ... and more than this many times the last snapshot: a snapshot costs about as much per
+# byte as logging that byte, and a crash is rare, so the log may grow to twice the snapshot.
+LOG_TO_SNAPSHOT = 2
 # What a logged write counts for besides its body (its record, and replaying it).
-_ROW_COST = 512
+ROW_COST = 512
 
 # Operations that only read, by the prefix of their name.
 _READ_PREFIXES = (
@@ -225,8 +229,8 @@ class MotoState:
 
     def due(self) -> bool:
         """Whether the log has grown enough that a snapshot should replace it."""
-        pending = self._log.size + _ROW_COST * self._log.count
-        return pending >= max(SNAPSHOT_AFTER, self._snapshot_size)
+        pending = self._log.size + ROW_COST * self._log.count
+        return pending >= max(SNAPSHOT_AFTER, LOG_TO_SNAPSHOT * self._snapshot_size)
 
     def dirty(self) -> bool:
         """Whether the log holds any write (a snapshot would change something)."""
@@ -253,10 +257,11 @@ class MotoState:
         generation = self._generation + 1
         following = WriteLog(self._log_path(generation))
         following.truncate()  # a left-over of a snapshot killed before it was stored
-        kept = _kept_services(left_out)
-        for logged in writelog.read(self._log.path):
-            if logged.service in kept:
-                following.append(logged.service, logged.operation, logged.request)
+        if left_out:
+            kept = _kept_services(left_out)
+            for logged in writelog.read(self._log.path):
+                if logged.service in kept:
+                    following.append(logged.service, logged.operation, logged.request)
         with transaction(self._db):
             self._db.execute("DELETE FROM snapshot")
             now = time.time()
@@ -383,14 +388,20 @@ def _home(backends_of: Any) -> tuple[str, str] | None:
 
 
 def _pickled(backends_of: Any) -> bytes:
-    """One ``BackendDict``'s backends, by (account, region), pickled."""
+    """One ``BackendDict``'s backends, by (account, region), pickled: with plain pickle if
+    it can, else with cloudpickle."""
     regions = {
         (account, region): _trimmed(backend)
         for account, by_region in list(backends_of.items())
         for region, backend in list(by_region.items())
     }
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(regions)
+    pickler = _IamPickler if backends_of.service_name == "iam" else _Pickler
+    try:
+        pickler(buffer).dump(regions)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        buffer = io.BytesIO()
+        _CloudPickler(buffer).dump(regions)
     return buffer.getvalue()
 
 
@@ -404,9 +415,7 @@ def _trimmed(backend: Any) -> Any:
 
 def _kept_services(left_out: set[str]) -> list[str]:
     """The SigV4 signing names whose writes stay logged, for moto services left out of a
-    snapshot (``[""]`` for none: no service is named so)."""
-    if not left_out:
-        return [""]
+    snapshot."""
     from moto.moto_server.werkzeug_app import SIGNING_ALIASES
 
     signing = {alias for alias, name in SIGNING_ALIASES.items() if name in left_out}
@@ -416,11 +425,11 @@ def _kept_services(left_out: set[str]) -> list[str]:
 _AWS_MANAGED = "aws-managed-policy"
 
 
-class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj).__name__ == "AWSManagedPolicy" and obj.attachment_count == 0:
-            return (_AWS_MANAGED, obj.account_id, obj.partition, obj.arn)
-        return None
+class _Pickler(pickle.Pickler):
+    """pickle, for moto's dict subclasses."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def reducer_override(self, obj: Any) -> Any:
         # A dict subclass is pickled by the items its own methods show and rebuilt through
@@ -434,7 +443,34 @@ class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]
             factory = obj.default_factory if isinstance(obj, defaultdict) else None
             state = (getattr(obj, "__dict__", None), list(dict.items(obj)))
             return _made_dict, (kind, factory), state, None, None, _fill_dict
-        return super().reducer_override(obj)
+        return NotImplemented
+
+
+class _IamPickler(_Pickler):
+    """``_Pickler`` that leaves out the AWS managed policies nothing is attached to (a
+    persistent id is asked for every object pickled, so only IAM's pickler has one)."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file)
+        from moto.iam.models import AWSManagedPolicy
+
+        self._managed = AWSManagedPolicy
+
+    def persistent_id(self, obj: Any) -> Any:
+        if obj.__class__ is self._managed and obj.attachment_count == 0:
+            return (_AWS_MANAGED, obj.account_id, obj.partition, obj.arn)
+        return None
+
+
+class _CloudPickler(_Pickler, cloudpickle.Pickler):  # type: ignore[misc]
+    """``_Pickler`` that also pickles lambdas and local functions (by value), for the
+    backends plain pickle refuses; slower (its dispatch table is a ChainMap)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        reduced = _Pickler.reducer_override(self, obj)
+        if reduced is NotImplemented:
+            return cloudpickle.Pickler.reducer_override(self, obj)
+        return reduced
 
 
 _PLAIN_DICTS = frozenset({dict, defaultdict, OrderedDict})
