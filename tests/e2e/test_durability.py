@@ -214,3 +214,43 @@ def test_s3_and_dynamodb_lose_no_acknowledged_write_on_sigkill(
         running.client("dynamodb").get_item(TableName="kept", Key={"pk": {"S": "counter"}})["Item"]
         == counter
     )
+
+
+def test_ids_later_calls_name_survive_a_crash(
+    tmp_path: Path, start_up: Callable[..., Running]
+) -> None:
+    """A table's stream ARN and an upload id are generated, and later calls name them: the
+    write that made them asks for a snapshot, so a crash after it does not change them."""
+    from gearbox.local.backend.durable import MotoState
+
+    state = tmp_path / "state"
+    running = start_up(state)
+    s3, dynamodb = running.client("s3"), running.client("dynamodb")
+    stream = dynamodb.create_table(
+        TableName="streamed",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    s3.create_bucket(Bucket="uploads")
+    upload = s3.create_multipart_upload(Bucket="uploads", Key="big")["UploadId"]
+    deadline = time.monotonic() + 10
+    while MotoState.logged_in(state) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the snapshot those writes asked for
+    assert MotoState.logged_in(state) == []
+    part = s3.upload_part(Bucket="uploads", Key="big", UploadId=upload, PartNumber=1, Body=b"p")
+    running.process.kill()
+    running.process.wait(timeout=10)
+
+    running = start_up(state)
+    s3, dynamodb = running.client("s3"), running.client("dynamodb")
+    table = dynamodb.describe_table(TableName="streamed")["Table"]
+    assert table["LatestStreamArn"] == stream
+    s3.complete_multipart_upload(  # the part was replayed from the log, under the same id
+        Bucket="uploads",
+        Key="big",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+    )
+    assert s3.get_object(Bucket="uploads", Key="big")["Body"].read() == b"p"

@@ -21,7 +21,7 @@ import pytest
 
 from gearbox.errors import StateDirError
 from gearbox.local.backend import durable
-from gearbox.local.backend.durable import MotoState, is_write
+from gearbox.local.backend.durable import MotoState, is_write, makes_ids
 from gearbox.local.cloud import LocalCloud
 from gearbox.settings import Settings
 from tests.functional.restarts import clients_of, running
@@ -216,15 +216,17 @@ def test_the_log_becomes_a_snapshot_when_it_grows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(durable, "SNAPSHOT_AFTER", 64 * 1024)
+    monkeypatch.setattr(durable, "LOG_TO_SNAPSHOT", 0)  # 64 KiB, whatever the snapshot's size
     state = tmp_path / "state"
     cloud = LocalCloud.open(Settings(port=0, state_dir=state))
     cloud.start()
     try:
         s3 = clients_of(cloud)("s3")
         s3.create_bucket(Bucket="growing")
+        wait_until(lambda: logged(state) == 0)  # the snapshot a Create* asks for
         for i in range(20):
             s3.put_object(Bucket="growing", Key=f"k{i}", Body=b"x" * 1024)
-        assert logged(state) == 21  # under 64 KiB: every write is still in the log
+        assert logged(state) == 20  # under 64 KiB: every write is still in the log
         for i in range(20, 80):
             s3.put_object(Bucket="growing", Key=f"k{i}", Body=b"x" * 1024)
         # past 64 KiB, a snapshot replaces the log (in the background)
@@ -256,16 +258,23 @@ def test_a_backend_that_cannot_be_pickled_is_replayed_from_the_log(
 
     state = tmp_path / "state"
     with running(state) as client:
-        client("sns").create_topic(Name="replayed")
-        client("s3").create_bucket(Bucket="snapshotted")
+        client("sns").create_topic(Name="snapshotted")
+        wait_until(lambda: logged(state) == 0)  # the snapshot a Create* asks for
         # a lock cannot be pickled, so SNS's backend cannot be either
         sns_backends[ACCOUNT]["us-east-1"].gearbox_test_lock = threading.Lock()
         caplog.set_level(logging.WARNING, logger="gearbox.local.backend.durable")
-    assert "moto's sns state cannot be pickled" in caplog.text
+        client("sns").create_topic(Name="replayed")
+        client("s3").create_bucket(Bucket="snapshotted")
+        wait_until(lambda: "moto's sns state cannot be pickled" in caplog.text)
+        wait_until(lambda: logged(state) == 1)
+    # SNS keeps its last snapshot, and its writes since go on to the next log
     assert MotoState.logged_in(state) == [("sns", "CreateTopic")]
     with running(state) as client:
-        [topic] = client("sns").list_topics()["Topics"]
-        assert topic["TopicArn"].endswith(":replayed")
+        topics = client("sns").list_topics()["Topics"]
+        assert sorted(t["TopicArn"].rsplit(":", 1)[1] for t in topics) == [
+            "replayed",
+            "snapshotted",
+        ]
         assert client("s3").list_buckets()["Buckets"][0]["Name"] == "snapshotted"
 
 
@@ -350,3 +359,10 @@ def test_which_calls_count_as_writes() -> None:
         ("sts", "AssumeRole"),  # credentials, made again on demand
     ):
         assert not is_write(service, operation), (service, operation)
+
+
+def test_which_writes_ask_for_a_snapshot_soon() -> None:
+    for operation in ("CreateTable", "UpdateTable", "CreateMultipartUpload", "Subscribe"):
+        assert makes_ids(operation), operation
+    for operation in ("PutObject", "PutItem", "UpdateItem", "UploadPart", "DeleteTable"):
+        assert not makes_ids(operation), operation

@@ -38,19 +38,21 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from gearbox.local.backend import dispatch, hot, speedups
-from gearbox.local.backend.durable import MotoState, is_write
+from gearbox.local.backend.durable import MotoState, is_write, makes_ids
 from gearbox.local.edge.chain import Exchange
 from gearbox.local.edge.messages import Request, Response
 
 log = logging.getLogger(__name__)
 
 _WORKERS = 8
+_MOST_BETWEEN = 5.0  # seconds at most between two snapshots asked for in a row
 
 # (signing name, operation) pairs answered on the event loop's thread; see the docstring.
 INLINE = frozenset(
@@ -96,7 +98,8 @@ class MotoBackend:
         self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="moto")
         self._via_flask = via_flask  # every request through Flask (the parity test's reference)
         self._state = state
-        self._snapshotting = threading.Lock()
+        self._snapshotting = threading.Lock()  # held by the one background snapshot run
+        self._wanted = False  # a snapshot was asked for since the run's last one began
         self._writing = threading.Lock()
         if state is not None and state.restore(self._answer).replayed:
             self.snapshot()  # what was replayed is snapshotted, so the next start is exact
@@ -151,11 +154,11 @@ class MotoBackend:
                 return self._answer(request)
             with self._writing:  # the log's order is the order moto applied the writes in
                 response = self._answer(request)
-                if 200 <= response.status < 300:
+                accepted = 200 <= response.status < 300
+                if accepted:
                     state.record(*write, request)
-        if state.due() and self._snapshotting.acquire(blocking=False):
-            future = self._pool.submit(self._snapshot_then_release)
-            future.add_done_callback(_log_failure)
+        if (accepted and makes_ids(write[1])) or state.due():
+            self._snapshot_soon()
         return response
 
     def snapshot(self) -> None:
@@ -164,11 +167,29 @@ class MotoBackend:
             with self._state.gate.alone():
                 self._state.snapshot()
 
-    def _snapshot_then_release(self) -> None:
-        try:
-            self.snapshot()
-        finally:
-            self._snapshotting.release()
+    def _snapshot_soon(self) -> None:
+        """A snapshot in the background, after this call: one at a time, and one more if
+        asked for while one is being taken."""
+        self._wanted = True
+        if self._snapshotting.acquire(blocking=False):
+            self._pool.submit(self._snapshots).add_done_callback(_log_failure)
+
+    def _snapshots(self) -> None:
+        while True:
+            try:
+                while self._wanted:
+                    self._wanted = False
+                    started = time.monotonic()
+                    self.snapshot()
+                    if self._wanted:  # a run of writes asking for snapshots: moto waits
+                        # for each, so at most a quarter of the time goes to them
+                        time.sleep(min(3 * (time.monotonic() - started), _MOST_BETWEEN))
+            finally:
+                self._snapshotting.release()
+            # asked for again between the last check and the release: go on, unless
+            # another call has started a run of its own
+            if not self._wanted or not self._snapshotting.acquire(blocking=False):
+                return
 
     def _answer(self, request: Request) -> Response:
         """moto's answer to ``request``."""
@@ -268,7 +289,7 @@ class MotoBackend:
 
 
 def _log_failure(future: Future[None]) -> None:
-    if (error := future.exception()) is not None:
+    if not future.cancelled() and (error := future.exception()) is not None:
         log.error("moto's state could not be snapshotted", exc_info=error)
 
 
