@@ -214,9 +214,11 @@ class MotoState:
         self._generation = int(row[0]) if row is not None else 0
         self._log = WriteLog(self._log_path(self._generation))
         self._snapshot_size = 0
+        self._closed = False
         self.gate = Gate()
 
     def close(self) -> None:
+        self._closed = True
         self._log.close()
         self._db.close()
 
@@ -255,7 +257,10 @@ class MotoState:
 
     def snapshot(self) -> int:
         """Pickle moto's backends and start an empty log (the caller holds
-        ``gate.alone()``). Returns the snapshot's size in bytes."""
+        ``gate.alone()``). Returns the snapshot's size in bytes (0 once closed: a background
+        snapshot that waited for the gate while the cloud closed has nothing left to do)."""
+        if self._closed:
+            return 0
         started = time.perf_counter()
         pickled: dict[tuple[str, str], bytes] = {}
         left_out: set[str] = set()

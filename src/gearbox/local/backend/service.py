@@ -163,9 +163,10 @@ class MotoBackend:
 
     def snapshot(self) -> None:
         """Snapshot moto's state now (waiting for the calls in progress)."""
-        if self._state is not None:
-            with self._state.gate.alone():
-                self._state.snapshot()
+        state = self._state
+        if state is not None:
+            with state.gate.alone():
+                state.snapshot()
 
     def _snapshot_soon(self) -> None:
         """A snapshot in the background, after this call: one at a time, and one more if
