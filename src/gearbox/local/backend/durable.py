@@ -231,14 +231,10 @@ class MotoState:
         """Log a write moto accepted (in the operating system's hands when this returns)."""
         self._log.append(service, operation, request)
 
-    def logged(self) -> list[tuple[str, str]]:
-        """The (service, operation) of each write the log holds, in order."""
-        return [(w.service, w.operation) for w in writelog.read(self._log.path)]
-
     @staticmethod
     def logged_in(state_dir: Path) -> list[tuple[str, str]]:
-        """``logged`` of the state dir's current log, read without opening it for writing
-        (while a cloud runs on it)."""
+        """The (service, operation) of each write in the state dir's current log, in order,
+        read without opening the log for writing (so while a cloud runs on it)."""
         with contextlib.closing(sqlite3.connect(state_dir / "moto.db")) as db:
             row = db.execute("SELECT generation FROM log WHERE id = 1").fetchone()
         path = _log_path(state_dir, int(row[0]) if row else 0)
