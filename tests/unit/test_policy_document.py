@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gearbox.errors import PolicyError
-from gearbox.policy.document import parse_policy
+from gearbox.policy.document import parse_policy, statements_of
 
 GOOD = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
 
@@ -121,3 +121,11 @@ def test_a_list_document_is_rejected_when_given_as_an_object() -> None:
 def test_messages_name_the_statement_by_sid() -> None:
     with pytest.raises(PolicyError, match="statement 'ReadAll': Effect must be"):
         parse_policy(doc(GOOD, {**GOOD, "Sid": "ReadAll", "Effect": "Permit"}))
+
+
+def test_statements_of_reads_one_statement_or_a_list_leniently() -> None:
+    one = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    assert statements_of({"Statement": one}) == [one]
+    assert statements_of({"Statement": [one, one]}) == [one, one]
+    for broken in ({}, {"Statement": None}, {"Statement": "Allow"}, {"Statement": 3}):
+        assert statements_of(broken) == []

@@ -37,6 +37,7 @@ from gearbox.app.specs import (
     Target,
 )
 from gearbox.dev.targets import Place
+from gearbox.policy.document import statements_of
 
 Clients = Callable[[str], Any]
 
@@ -247,9 +248,11 @@ def _with_statement(current: str | None, statement: dict[str, Any]) -> dict[str,
         document = {}
     if not isinstance(document, dict):
         document = {}
-    raw = document.get("Statement", [])
-    statements = [raw] if isinstance(raw, dict) else list(raw) if isinstance(raw, list) else []
-    kept = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == statement["Sid"])]
+    kept = [
+        s
+        for s in statements_of(document)
+        if not (isinstance(s, dict) and s.get("Sid") == statement["Sid"])
+    ]
     return {
         **document,
         "Version": document.get("Version", "2012-10-17"),

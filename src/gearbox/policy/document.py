@@ -115,6 +115,16 @@ def parse_policy(document: str | Mapping[str, Any], name: str = "") -> Policy:
         raise PolicyError(f"{where}{error}") from None
 
 
+def statements_of(document: Mapping[str, Any]) -> list[Any]:
+    """A document's ``Statement`` element as a list, leniently: IAM takes one statement
+    object or a list of them; anything else (missing, or not an object or list) is none.
+    ``parse_policy`` is the strict reading, which refuses those."""
+    raw = document.get("Statement")
+    if isinstance(raw, Mapping):
+        return [raw]
+    return list(raw) if isinstance(raw, list) else []
+
+
 def _parse(document: str | Mapping[str, Any], name: str) -> Policy:
     if isinstance(document, str):
         try:

@@ -25,7 +25,7 @@ from typing import Any
 
 from gearbox.errors import PolicyError
 from gearbox.policy.conditions import RequestContext
-from gearbox.policy.document import parse_policy
+from gearbox.policy.document import parse_policy, statements_of
 from gearbox.policy.evaluate import evaluate
 
 log = logging.getLogger(__name__)
@@ -59,13 +59,11 @@ def _may(document: str, service: str, action: str, resource: str, source: tuple[
     source_arn, source_account = source
     try:
         data = json.loads(document)
-        raw = data.get("Statement", [])
-        statements = [raw] if isinstance(raw, dict) else list(raw)
         counted = [
             {"Resource": resource, **{k: s[k] for k in _KEPT if k in s}}
             if "Resource" not in s and "NotResource" not in s
             else {k: s[k] for k in _KEPT if k in s}
-            for s in statements
+            for s in statements_of(data)
             if isinstance(s, dict) and _names_service(s, service)
         ]
         if not counted:
