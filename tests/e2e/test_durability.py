@@ -188,6 +188,9 @@ def test_s3_and_dynamodb_lose_no_acknowledged_write_on_sigkill(
     assert len(objects) >= 200 and added >= 100
 
     running = start_up(state)
+    assert running.process.stdout is not None
+    said = running.process.stdout.readline()
+    assert "the last run did not stop cleanly" in said and "replayed from the log" in said
     s3, dynamodb = running.client("s3"), running.client("dynamodb")
     listed = {
         o["Key"]
