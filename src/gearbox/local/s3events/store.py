@@ -1,8 +1,10 @@
 """Notification configurations, by bucket, in ``s3-notifications.db`` in the state dir.
 
-Where it differs from AWS: moto's buckets live in memory, so after a restart a stored
-configuration may name a bucket that no longer exists; it is dropped when that bucket is
-deleted through the edge, or replaced when the bucket is configured again.
+Buckets outlive a restart too (moto's state is kept by ``gearbox.local.backend.durable``),
+so a stored configuration names a bucket that exists. It is dropped when its bucket is deleted
+through the edge. Where it differs from AWS: a state dir whose moto state was set aside (a
+snapshot from another moto version) keeps configurations of buckets that no longer exist,
+until a bucket of the same name is configured again.
 """
 
 from __future__ import annotations
