@@ -161,8 +161,6 @@ class Schedules:
                     why = f"its role {target.role_arn} could not be read: {exc}"
                 if why is not None:
                     refused[job.arn, target.function_arn] = why
-        self._jobs = {job.arn: job for job in jobs}
-        self._refused = refused
         now = self._clock.now()
         seen = set()
         for job in jobs:
@@ -180,6 +178,10 @@ class Schedules:
             self._states[key] = _State(schedule, now, schedule.next_after(now, now))
         for key in set(self._states) - seen:
             del self._states[key]
+        self._refused = refused
+        # published last: a job that ``known`` names is anchored already (a test thread that
+        # sees it and then moves the clock must not see it anchored after the move)
+        self._jobs = {job.arn: job for job in jobs}
 
     def fire_due(self) -> int:
         now = self._clock.now()
