@@ -31,6 +31,7 @@ import functools
 import logging
 import uuid
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs, unquote
@@ -281,9 +282,9 @@ class S3Notifications:
                 continue
             described = change
             if change.event_name == "ObjectCreated:Put" and change.etag:
-                described = _with_size(change, _uploaded_size(exchange))
+                described = replace(change, size=_uploaded_size(exchange))
             elif head is not None:
-                described = _with_size(change, head.size, head.etag)
+                described = replace(change, size=head.size, etag=head.etag or change.etag or "")
             for target in targets:
                 payload = {"Records": [record(described, target.id, context)]}
                 if target.arn not in problems:
@@ -301,8 +302,8 @@ class S3Notifications:
 
         bucket = _bucket(exchange)
         key = unquote(exchange.path_params.get("Key", ""))
-        version = _header(response, "x-amz-version-id")
-        extra = {} if version in ("", "null") else {"VersionId": version}
+        version = _version_made(response)
+        extra = {} if version is None else {"VersionId": version}
         try:
             got = await self._clients.call(
                 "s3",
@@ -364,23 +365,16 @@ def _uploaded_size(exchange: Exchange) -> int:
     return int(decoded) if decoded.isdigit() else len(exchange.request.body)
 
 
-def _with_size(change: ObjectChange, size: int, etag: str | None = None) -> ObjectChange:
-    return ObjectChange(
-        event_name=change.event_name,
-        bucket=change.bucket,
-        key=change.key,
-        sequencer=change.sequencer,
-        size=size,
-        etag=etag or (change.etag or "").strip('"'),
-        version_id=change.version_id,
-    )
+def _version_made(response: Response) -> str | None:
+    """The version id the backend gave the object it changed (none if unversioned)."""
+    header = _header(response, "x-amz-version-id")
+    return None if header in ("", "null") else header
 
 
 def _changes(
     exchange: Exchange, operation: str, bucket: str, response: Response, sequencer: Sequencer
 ) -> list[ObjectChange]:
-    header = _header(response, "x-amz-version-id")
-    version = None if header in ("", "null") else header
+    version = _version_made(response)
     if operation in _CREATED:
         key = unquote(exchange.path_params.get("Key", ""))
         etag = _header(response, "etag") or None
