@@ -50,10 +50,9 @@ def up(port: int | None, state_dir: Path | None, iam_mode: str | None) -> None:
         f"gearbox local cloud on {cloud.endpoint_url} (state in {settings.state_dir}); "
         "Ctrl-C stops it"
     )
-    restored = cloud.backend.restored
-    if restored is not None and restored.replayed:
+    if cloud.backend.replayed:
         out.info(
-            f"the last run did not stop cleanly: {restored.replayed} write(s) to S3, DynamoDB "
+            f"the last run did not stop cleanly: {cloud.backend.replayed} write(s) to S3, DynamoDB "
             "and the other backend services were replayed from the log"
         )
     sys.stdout.flush()

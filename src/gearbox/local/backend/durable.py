@@ -59,7 +59,6 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
@@ -189,14 +188,6 @@ class Gate:
                 self._cond.notify_all()
 
 
-@dataclass(frozen=True)
-class Restored:
-    """What ``restore`` found: whether there was a snapshot, and how many writes it replayed."""
-
-    snapshot: bool
-    replayed: int
-
-
 class MotoState:
     """moto's state in one state dir: the snapshot in ``moto.db``, the writes since in
     ``moto-writes.<generation>.log`` (``writelog``).
@@ -308,9 +299,9 @@ class MotoState:
         )
         return self._snapshot_size
 
-    def restore(self, answer: Callable[[Request], Response]) -> Restored:
-        """Load the snapshot into moto, then send the logged writes to ``answer`` in order.
-        moto must be empty (just reset)."""
+    def restore(self, answer: Callable[[Request], Response]) -> int:
+        """Load the snapshot into moto, then send the logged writes to ``answer`` in order;
+        how many writes were replayed. moto must be empty (just reset)."""
         for stale in self._dir.glob("moto-writes.*.log"):
             if stale != self._log.path:
                 stale.unlink()
@@ -354,7 +345,7 @@ class MotoState:
                     response.status,
                     response.body[:300].decode("utf-8", "replace"),
                 )
-        return Restored(snapshot=bool(rows), replayed=replayed)
+        return replayed
 
     def _adopt_legacy_iam(self) -> None:
         """Earlier Gearbox versions kept IAM's writes alone, in ``iam.db``; they join the log

@@ -101,9 +101,9 @@ class MotoBackend:
         self._snapshotting = threading.Lock()  # held by the one background snapshot run
         self._wanted = False  # a snapshot was asked for since the run's last one began
         self._writing = threading.Lock()
-        # what was restored: None without a state dir
-        self.restored = state.restore(self._answer) if state is not None else None
-        if self.restored is not None and self.restored.replayed:
+        # writes replayed from the log at start (a run that did not stop cleanly)
+        self.replayed = state.restore(self._answer) if state is not None else 0
+        if self.replayed:
             self.snapshot()  # what was replayed is snapshotted, so the next start is exact
 
     async def handle(self, exchange: Exchange) -> Response:
