@@ -20,6 +20,15 @@ def put(key: str, body: bytes = b"x" * 100) -> Request:
     )
 
 
+def written(path: Path, *keys: str) -> Path:
+    """``path``, a log of a PutObject of each of ``keys``."""
+    log = WriteLog(path)
+    for key in keys:
+        log.append("s3", "PutObject", put(key))
+    log.close()
+    return path
+
+
 def keys(path: Path) -> list[str]:
     return [logged.request.path.rsplit("/", 1)[1] for logged in writelog.read(path)]
 
@@ -42,11 +51,7 @@ def test_records_read_back_as_written(tmp_path: Path) -> None:
 
 
 def test_a_record_cut_short_is_dropped_and_cut_off(tmp_path: Path) -> None:
-    path = tmp_path / "w.log"
-    log = WriteLog(path)
-    for key in ("a", "b", "c"):
-        log.append("s3", "PutObject", put(key))
-    log.close()
+    path = written(tmp_path / "w.log", "a", "b", "c")
     whole = path.read_bytes()
     path.write_bytes(whole[:-10])  # killed while writing "c"
     assert keys(path) == ["a", "b"]
@@ -58,11 +63,7 @@ def test_a_record_cut_short_is_dropped_and_cut_off(tmp_path: Path) -> None:
 
 
 def test_a_damaged_record_ends_the_log(tmp_path: Path) -> None:
-    path = tmp_path / "w.log"
-    log = WriteLog(path)
-    for key in ("a", "b", "c"):
-        log.append("s3", "PutObject", put(key))
-    log.close()
+    path = written(tmp_path / "w.log", "a", "b", "c")
     data = bytearray(path.read_bytes())
     middle = len(data) // 2  # inside "b"
     data[middle] ^= 0xFF
